@@ -1,0 +1,38 @@
+// Symbol: an interned, immutable string. Device names and source file names appear on every
+// event; interning makes them one pointer to copy, compare and hash, and keeps their text
+// alive for the program's lifetime (events refer to them after the emitter is gone).
+#pragma once
+
+#include <functional>
+#include <string>
+#include <string_view>
+
+namespace dmakit {
+
+class Symbol {
+ public:
+  // The empty symbol.
+  Symbol();
+  // Interns `text` (thread-safe). The same text always gives the same Symbol.
+  explicit Symbol(std::string_view text);
+
+  const std::string& str() const { return *text_; }
+  std::string_view view() const { return *text_; }
+  const char* c_str() const { return text_->c_str(); }
+  bool empty() const { return text_->empty(); }
+
+  bool operator==(const Symbol& other) const { return text_ == other.text_; }
+  // Orders by text, so sorted output does not depend on interning order.
+  bool operator<(const Symbol& other) const { return *text_ < *other.text_; }
+  size_t hash() const { return std::hash<const void*>{}(text_); }
+
+ private:
+  const std::string* text_;
+};
+
+}  // namespace dmakit
+
+template <>
+struct std::hash<dmakit::Symbol> {
+  size_t operator()(const dmakit::Symbol& s) const noexcept { return s.hash(); }
+};
