@@ -13,37 +13,36 @@ if(DMAKIT_SANITIZE)
   add_link_options(-fsanitize=${DMAKIT_SANITIZE})
 endif()
 
-# dmakit_add_layer(NAME SOURCES... DEPS ...): one static library per layer.
-function(dmakit_add_layer name)
-  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS" ${ARGN})
-  add_library(dmakit_${name} STATIC ${ARG_SOURCES})
+# dmakit_layer(NAME DEPS ...): the layer's library is every .cc in src/NAME that is not a test;
+# its tests are every *_test.cc there, in one GoogleTest binary (dmakit_NAME_tests) with each
+# test registered in CTest. Globbing lets a new concept be added as a file pair without
+# touching CMake.
+function(dmakit_layer name)
+  cmake_parse_arguments(ARG "" "" "DEPS;TEST_DEPS" ${ARGN})
+  file(GLOB all_sources CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/*.cc)
+  set(lib_sources)
+  set(test_sources)
+  foreach(f ${all_sources})
+    if(f MATCHES "_test\\.cc$")
+      list(APPEND test_sources ${f})
+    else()
+      list(APPEND lib_sources ${f})
+    endif()
+  endforeach()
+  if(NOT lib_sources)
+    return()  # a layer not written yet
+  endif()
+  add_library(dmakit_${name} STATIC ${lib_sources})
   add_library(dmakit::${name} ALIAS dmakit_${name})
   target_include_directories(dmakit_${name} PUBLIC ${PROJECT_SOURCE_DIR}/include
                                             PRIVATE ${PROJECT_SOURCE_DIR}/src)
   target_link_libraries(dmakit_${name} PUBLIC ${ARG_DEPS} PRIVATE dmakit_warnings)
-endfunction()
-
-# dmakit_add_tests(NAME SOURCES... DEPS ...): one GoogleTest binary per layer, each test
-# registered with CTest.
-function(dmakit_add_tests name)
-  if(NOT DMAKIT_BUILD_TESTS)
-    return()
+  if(DMAKIT_BUILD_TESTS AND test_sources)
+    add_executable(dmakit_${name}_tests ${test_sources})
+    target_include_directories(dmakit_${name}_tests PRIVATE ${PROJECT_SOURCE_DIR}/src)
+    target_link_libraries(dmakit_${name}_tests PRIVATE dmakit_${name} ${ARG_TEST_DEPS}
+                          GTest::gtest GTest::gmock GTest::gtest_main rapidcheck dmakit_warnings)
+    gtest_discover_tests(dmakit_${name}_tests DISCOVERY_TIMEOUT 120
+                         PROPERTIES TIMEOUT 600 LABELS ${name})
   endif()
-  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS" ${ARGN})
-  add_executable(${name} ${ARG_SOURCES})
-  target_include_directories(${name} PRIVATE ${PROJECT_SOURCE_DIR}/src)
-  target_link_libraries(${name} PRIVATE ${ARG_DEPS} GTest::gtest GTest::gmock GTest::gtest_main
-                                        rapidcheck dmakit_warnings)
-  gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 PROPERTIES TIMEOUT 300)
-endfunction()
-
-# dmakit_add_bench(NAME SOURCES... DEPS ...): one Google Benchmark program.
-function(dmakit_add_bench name)
-  if(NOT DMAKIT_BUILD_BENCH)
-    return()
-  endif()
-  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS" ${ARGN})
-  add_executable(${name} ${ARG_SOURCES})
-  target_include_directories(${name} PRIVATE ${PROJECT_SOURCE_DIR}/src)
-  target_link_libraries(${name} PRIVATE ${ARG_DEPS} benchmark::benchmark dmakit_warnings)
 endfunction()
