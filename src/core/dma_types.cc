@@ -42,10 +42,14 @@ constexpr AttrName kAttrNames[] = {
 
 std::string_view ToString(DmaDirection dir) {
   switch (dir) {
-    case DmaDirection::kBidirectional: return "BIDIRECTIONAL";
-    case DmaDirection::kToDevice: return "TO_DEVICE";
-    case DmaDirection::kFromDevice: return "FROM_DEVICE";
-    case DmaDirection::kNone: return "NONE";
+    case DmaDirection::kBidirectional:
+      return "BIDIRECTIONAL";
+    case DmaDirection::kToDevice:
+      return "TO_DEVICE";
+    case DmaDirection::kFromDevice:
+      return "FROM_DEVICE";
+    case DmaDirection::kNone:
+      return "NONE";
   }
   return "INVALID";
 }
@@ -109,9 +113,12 @@ std::optional<DmaAttrs> ParseDmaAttrs(std::string_view text) {
 
 std::string_view ToString(MemAttr attr) {
   switch (attr) {
-    case MemAttr::kCached: return "cached";
-    case MemAttr::kWriteCombine: return "write-combine";
-    case MemAttr::kUncached: return "uncached";
+    case MemAttr::kCached:
+      return "cached";
+    case MemAttr::kWriteCombine:
+      return "write-combine";
+    case MemAttr::kUncached:
+      return "uncached";
   }
   return "invalid";
 }

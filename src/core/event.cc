@@ -8,13 +8,35 @@ namespace dmakit {
 namespace {
 
 constexpr std::array<std::string_view, kEventKindCount> kKindNames = {
-    "dma_map",          "dma_unmap",         "dma_sync_for_cpu", "dma_sync_for_device",
-    "dma_mapping_error", "dma_alloc",        "dma_free",         "device_release",
-    "prepare_cpu_mapping", "iommu_attach",   "iommu_detach",     "iommu_map",
-    "iommu_unmap",      "iotlb_invalidate",  "iommu_fault",      "iotlb_stale_hit",
-    "page_table_write", "page_table_walk",   "cpu_access",       "cpu_map",
-    "cpu_unmap",        "cache_maintenance", "page_alloc",       "page_free",
-    "device_access",    "corruption",        "note",
+    "dma_map",
+    "dma_unmap",
+    "dma_sync_for_cpu",
+    "dma_sync_for_device",
+    "dma_mapping_error",
+    "dma_alloc",
+    "dma_free",
+    "device_release",
+    "prepare_cpu_mapping",
+    "iommu_attach",
+    "iommu_detach",
+    "iommu_map",
+    "iommu_unmap",
+    "iotlb_invalidate",
+    "iommu_fault",
+    "iotlb_stale_hit",
+    "page_table_write",
+    "page_table_walk",
+    "cpu_access",
+    "cpu_map",
+    "cpu_unmap",
+    "cache_maintenance",
+    "page_alloc",
+    "page_free",
+    "device_access",
+    "corruption",
+    "ram_bank",
+    "device_add",
+    "note",
 };
 
 constexpr std::array<std::string_view, 9> kApiNames = {
@@ -54,9 +76,10 @@ bool Event::operator==(const Event& o) const {
          attrs == o.attrs && mem_attr == o.mem_attr && access == o.access &&
          cache_op == o.cache_op && failed == o.failed && dma == o.dma && phys == o.phys &&
          cpu == o.cpu && size == o.size && nents == o.nents && mapped_nents == o.mapped_nents &&
-         domain == o.domain && prot == o.prot && sg == o.sg && expected == o.expected &&
-         observed == o.observed && writer == o.writer && writer_seq == o.writer_seq &&
-         text == o.text && where == o.where;
+         domain == o.domain && prot == o.prot && coherent == o.coherent && dma_mask == o.dma_mask &&
+         max_seg_size == o.max_seg_size && seg_boundary == o.seg_boundary && sg == o.sg &&
+         expected == o.expected && observed == o.observed && writer == o.writer &&
+         writer_seq == o.writer_seq && text == o.text && where == o.where;
 }
 
 std::string ToString(const Event& e) {
@@ -82,6 +105,11 @@ std::string ToString(const Event& e) {
   if (e.mapped_nents != 0) s += fmt::format(" mapped_nents={}", e.mapped_nents);
   if (e.domain != 0) s += fmt::format(" domain={}", e.domain);
   if (e.prot != 0) s += fmt::format(" prot={:#x}", e.prot);
+  if (e.kind == EventKind::kDeviceAdd) {
+    s += fmt::format(" {} dma_mask={:#x} max_seg_size={} seg_boundary={:#x}",
+                     e.coherent ? "coherent" : "noncoherent", e.dma_mask, e.max_seg_size,
+                     e.seg_boundary);
+  }
   if (e.failed) s += " failed";
   if (!e.writer.empty()) s += fmt::format(" writer={}#{}", e.writer.view(), e.writer_seq);
   if (!e.text.empty()) s += fmt::format(" \"{}\"", e.text.view());

@@ -35,8 +35,8 @@ std::vector<Event> EventLog::OfKind(EventKind kind) const {
 }
 
 size_t EventLog::Count(EventKind kind) const {
-  return static_cast<size_t>(
-      std::count_if(events_.begin(), events_.end(), [&](const Event& e) { return e.kind == kind; }));
+  return static_cast<size_t>(std::count_if(events_.begin(), events_.end(),
+                                           [&](const Event& e) { return e.kind == kind; }));
 }
 
 }  // namespace dmakit

@@ -27,7 +27,8 @@ struct AddrRange {
 
   constexpr bool Contains(A addr) const { return addr >= base && addr - base < size; }
   constexpr bool Contains(const AddrRange& other) const {
-    return other.base >= base && other.base - base <= size && other.size <= size - (other.base - base);
+    return other.base >= base && other.base - base <= size &&
+           other.size <= size - (other.base - base);
   }
   constexpr bool Overlaps(const AddrRange& other) const {
     return size != 0 && other.size != 0 && base < other.end() && other.base < end();

@@ -61,9 +61,7 @@ class DmaAttrs {
  private:
   uint32_t bits_ = 0;
 };
-constexpr DmaAttrs operator|(DmaAttrs::Bit a, DmaAttrs::Bit b) {
-  return DmaAttrs(a) | DmaAttrs(b);
-}
+constexpr DmaAttrs operator|(DmaAttrs::Bit a, DmaAttrs::Bit b) { return DmaAttrs(a) | DmaAttrs(b); }
 
 // "SKIP_CPU_SYNC|WRITE_COMBINE", or "0" for none; unknown bits print as hex.
 std::string ToString(DmaAttrs attrs);

@@ -26,29 +26,29 @@ namespace dmakit {
 
 enum class EventKind : uint8_t {
   // --- DMA-mapping API and ownership-aware IOMMU API (dma layer) ---
-  kDmaMap,            // device, api, dma, phys, size, dir, attrs; sg: nents, mapped_nents, sg;
-                      // failed: the map returned a mapping error (dma is the error cookie)
-  kDmaUnmap,          // device, api, dma, size, dir, attrs; sg: nents
-  kDmaSyncForCpu,     // device, api, dma, size, dir; sg: nents, sg
-  kDmaSyncForDevice,  // device, api, dma, size, dir; sg: nents, sg
-  kDmaMappingError,   // device, dma: the driver checked a handle with dma_mapping_error()
-  kDmaAlloc,          // device, api (kCoherent/kNoncoherent/kPages), dma, phys, cpu, size, dir
-  kDmaFree,           // device, api, dma, cpu, size, dir
-  kDeviceRelease,     // device: the driver let go of the device (leak check)
-  kPrepareCpuMapping, // device, phys, size, mem_attr: lines cleaned+invalidated before an
-                      // uncached / write-combined CPU mapping (the sanctioned seed operation)
+  kDmaMap,             // device, api, dma, phys, size, dir, attrs; sg: nents, mapped_nents, sg;
+                       // failed: the map returned a mapping error (dma is the error cookie)
+  kDmaUnmap,           // device, api, dma, size, dir, attrs; sg: nents
+  kDmaSyncForCpu,      // device, api, dma, size, dir; sg: nents, sg
+  kDmaSyncForDevice,   // device, api, dma, size, dir; sg: nents, sg
+  kDmaMappingError,    // device, dma: the driver checked a handle with dma_mapping_error()
+  kDmaAlloc,           // device, api (kCoherent/kNoncoherent/kPages), dma, phys, cpu, size, dir
+  kDmaFree,            // device, api, dma, cpu, size, dir
+  kDeviceRelease,      // device: the driver let go of the device (leak check)
+  kPrepareCpuMapping,  // device, phys, size, mem_attr: lines cleaned+invalidated before an
+                       // uncached / write-combined CPU mapping (the sanctioned seed operation)
 
   // --- IOMMU (iommu layer) ---
-  kIommuAttach,       // device, domain, text = domain type ("dma", "unmanaged", ...)
-  kIommuDetach,       // device, domain
-  kIommuMap,          // device (owner, may be empty), domain, dma (iova), phys, size, prot
-  kIommuUnmap,        // domain, dma (iova), size; failed when nothing was mapped
-  kIotlbInvalidate,   // domain (0 = all), dma, size (0 = whole domain)
-  kIommuFault,        // device, domain, dma (iova), access, text = fault type
-  kIotlbStaleHit,     // device, domain, dma, phys, access: translated by an IOTLB entry whose
-                      // page-table mapping is gone (lazy-flush window)
-  kPageTableWrite,    // domain, phys, size, text = "coherent" / "noncoherent" walker
-  kPageTableWalk,     // domain, dma (iova), phys (descriptor address), size
+  kIommuAttach,      // device, domain, text = domain type ("dma", "unmanaged", ...)
+  kIommuDetach,      // device, domain
+  kIommuMap,         // device (owner, may be empty), domain, dma (iova), phys, size, prot
+  kIommuUnmap,       // domain, dma (iova), size; failed when nothing was mapped
+  kIotlbInvalidate,  // domain (0 = all), dma, size (0 = whole domain)
+  kIommuFault,       // device, domain, dma (iova), access, text = fault type
+  kIotlbStaleHit,    // device, domain, dma, phys, access: translated by an IOTLB entry whose
+                     // page-table mapping is gone (lazy-flush window)
+  kPageTableWrite,   // domain, phys, size, text = "coherent" / "noncoherent" walker
+  kPageTableWalk,    // domain, dma (iova), phys (descriptor address), size
 
   // --- CPU side (sim layer) ---
   kCpuAccess,         // device ("cpu"), access, cpu, phys, size, mem_attr
@@ -59,12 +59,17 @@ enum class EventKind : uint8_t {
   kPageFree,          // phys, size
 
   // --- Devices and ground truth (sim layer) ---
-  kDeviceAccess,      // device, access, dma (bus address), phys, size
-  kCorruption,        // device (reader), phys, size, expected, observed, writer (last writer),
-                      // writer_seq: a read returned bytes that differ from the ideal memory
+  kDeviceAccess,  // device, access, dma (bus address), phys, size
+  kCorruption,    // device (reader), phys, size, expected, observed, writer (last writer),
+                  // writer_seq: a read returned bytes that differ from the ideal memory
+
+  // --- Platform description (emitted once at the start of a run) ---
+  kRamBank,    // phys, size, text = bank name: RAM the DMA API may map
+  kDeviceAdd,  // device, coherent, dma_mask, max_seg_size, seg_boundary, text = the
+               // device node that carries its IOMMU attachment (empty when none)
 
   // --- Annotations ---
-  kNote,              // text: a scenario step label, a GPU submit, anything for the timeline
+  kNote,  // text: a scenario step label, a GPU submit, anything for the timeline
 };
 inline constexpr int kEventKindCount = static_cast<int>(EventKind::kNote) + 1;
 
@@ -123,6 +128,10 @@ struct Event {
   uint32_t mapped_nents = 0;
   uint64_t domain = 0;
   uint32_t prot = 0;
+  bool coherent = false;
+  uint64_t dma_mask = 0;
+  uint64_t max_seg_size = 0;
+  uint64_t seg_boundary = 0;
   std::vector<SgSegment> sg;
   std::vector<uint8_t> expected;
   std::vector<uint8_t> observed;

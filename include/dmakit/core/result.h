@@ -49,7 +49,7 @@ class [[nodiscard]] Error {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : v_(std::move(value)) {}      // NOLINT: implicit by design
   Result(Error error) : v_(std::move(error)) {}  // NOLINT: implicit by design
 
   bool ok() const { return v_.index() == 0; }
@@ -109,22 +109,22 @@ inline Status Ok() { return Status(); }
 
 // DMAKIT_TRY(expr): evaluate a Result; on error return the error from the enclosing function,
 // else yield the value. Makes fallible code read as a straight line.
-#define DMAKIT_TRY(expr)                                  \
-  __extension__({                                         \
-    auto dmakit_try_result_ = (expr);                     \
-    if (!dmakit_try_result_.ok()) {                       \
-      return std::move(dmakit_try_result_).error();       \
-    }                                                     \
-    std::move(dmakit_try_result_).value();                \
+#define DMAKIT_TRY(expr)                            \
+  __extension__({                                   \
+    auto dmakit_try_result_ = (expr);               \
+    if (!dmakit_try_result_.ok()) {                 \
+      return std::move(dmakit_try_result_).error(); \
+    }                                               \
+    std::move(dmakit_try_result_).value();          \
   })
 
 // DMAKIT_CHECK(cond, msg): a broken internal invariant (never bad user input) aborts with a
 // message naming the condition and the source position.
-#define DMAKIT_CHECK(cond, msg)                                                          \
-  do {                                                                                   \
-    if (!(cond)) {                                                                       \
-      std::fprintf(stderr, "%s:%d: dmakit invariant broken: %s (%s)\n", __FILE__, __LINE__, \
-                   #cond, msg);                                                          \
-      std::abort();                                                                      \
-    }                                                                                    \
+#define DMAKIT_CHECK(cond, msg)                                                                    \
+  do {                                                                                             \
+    if (!(cond)) {                                                                                 \
+      std::fprintf(stderr, "%s:%d: dmakit invariant broken: %s (%s)\n", __FILE__, __LINE__, #cond, \
+                   msg);                                                                           \
+      std::abort();                                                                                \
+    }                                                                                              \
   } while (0)

@@ -40,7 +40,9 @@ class BusMaster {
   Status Read(PhysAddr addr, std::span<uint8_t> out, DmaAddr bus_addr);
   Status Write(PhysAddr addr, std::span<const uint8_t> data, DmaAddr bus_addr);
   // Without an IOMMU the bus address is the physical address.
-  Status Read(PhysAddr addr, std::span<uint8_t> out) { return Read(addr, out, DmaAddr(addr.value())); }
+  Status Read(PhysAddr addr, std::span<uint8_t> out) {
+    return Read(addr, out, DmaAddr(addr.value()));
+  }
   Status Write(PhysAddr addr, std::span<const uint8_t> data) {
     return Write(addr, data, DmaAddr(addr.value()));
   }

@@ -36,20 +36,20 @@ std::string_view ToString(EvictionPolicy policy);
 std::optional<EvictionPolicy> ParseEvictionPolicy(std::string_view text);
 
 struct CacheGeometry {
-  uint64_t size = 64 * 1024;    // bytes of data; size / (ways * line_size) sets, power of two
-  uint32_t ways = 4;            // associativity
+  uint64_t size = 64 * 1024;  // bytes of data; size / (ways * line_size) sets, power of two
+  uint32_t ways = 4;          // associativity
   uint32_t line_size = kDefaultLineSize;  // bytes, power of two, 16..256
   EvictionPolicy policy = EvictionPolicy::kLru;
-  uint64_t seed = 0;            // for kRandom and kAdversarial
+  uint64_t seed = 0;  // for kRandom and kAdversarial
 };
 
 struct CacheStats {
   uint64_t hits = 0;
   uint64_t misses = 0;
-  uint64_t write_backs = 0;       // dirty lines written to memory for any reason
-  uint64_t evictions = 0;         // lines displaced to make room
-  uint64_t lines_cleaned = 0;     // lines touched by clean maintenance
-  uint64_t lines_invalidated = 0; // lines touched by invalidate maintenance
+  uint64_t write_backs = 0;        // dirty lines written to memory for any reason
+  uint64_t evictions = 0;          // lines displaced to make room
+  uint64_t lines_cleaned = 0;      // lines touched by clean maintenance
+  uint64_t lines_invalidated = 0;  // lines touched by invalidate maintenance
   uint64_t adversarial_write_backs = 0;
 };
 

@@ -21,9 +21,9 @@
 namespace dmakit {
 
 struct MemoryBank {
-  std::string name;  // for messages ("dram0")
-  PhysAddr base;     // page-aligned
-  uint64_t size = 0; // bytes, a non-zero multiple of the page size
+  std::string name;   // for messages ("dram0")
+  PhysAddr base;      // page-aligned
+  uint64_t size = 0;  // bytes, a non-zero multiple of the page size
 };
 
 class PhysicalMemory {

@@ -38,10 +38,10 @@ namespace dmakit {
 struct SocConfig {
   // RAM banks; default one 256 MiB bank at 2 GiB (as on many arm64 SoCs).
   std::vector<MemoryBank> banks = {{"dram0", PhysAddr(0x8000'0000), 256ull << 20}};
-  CacheGeometry cache;           // CPU data cache geometry and eviction policy
-  uint32_t wc_buffer_bytes = 64; // bytes the write-combining buffer gathers before draining
-  bool oracle = true;            // keep the ideal memory and check every read
-  uint64_t seed = 1;             // seeds the allocator and the cache's random choices
+  CacheGeometry cache;            // CPU data cache geometry and eviction policy
+  uint32_t wc_buffer_bytes = 64;  // bytes the write-combining buffer gathers before draining
+  bool oracle = true;             // keep the ideal memory and check every read
+  uint64_t seed = 1;              // seeds the allocator and the cache's random choices
 };
 
 class Soc {
