@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# The two things a developer does, each starting from a fresh machine:
+#   scripts/dev.sh run [ARGS...]   set up, build, and run `dmakit run ARGS...` (the main job)
+#   scripts/dev.sh test            set up, build, and run the whole test suite: unit, property
+#                                  and scenario tests (g++), again under ASan+UBSan (clang),
+#                                  the concurrent code under TSan, and short fuzz runs.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+jobs=$(nproc 2>/dev/null || echo 2)
+fuzz_seconds=${DMAKIT_FUZZ_SECONDS:-60}
+
+build() {  # build PRESET [TARGETS...]
+  local preset=$1
+  shift
+  cmake --preset "$preset" >/dev/null
+  if [ $# -gt 0 ]; then
+    cmake --build --preset "$preset" -j "$jobs" --target "$@"
+  else
+    cmake --build --preset "$preset" -j "$jobs"
+  fi
+}
+
+step() { printf '\n=== %s ===\n' "$*"; }
+
+cmd=${1:-run}
+shift || true
+
+bash scripts/setup.sh
+
+case "$cmd" in
+  run)
+    build release dmakit >/dev/null
+    exec build/release/tools/dmakit/dmakit run "$@"
+    ;;
+  test)
+    step "release build (g++ 12): unit, property and scenario tests"
+    build release
+    ctest --preset release -j "$jobs"
+
+    step "AddressSanitizer + UndefinedBehaviorSanitizer build (clang 14)"
+    build asan
+    ctest --preset asan -j "$jobs"
+
+    if [ -f src/iommu/iova_allocator_test.cc ]; then
+      step "ThreadSanitizer: the concurrent IOVA allocator"
+      build tsan dmakit_iommu_tests
+      TSAN_OPTIONS=halt_on_error=1 build/tsan/src/iommu/dmakit_iommu_tests \
+        --gtest_filter='Iova*'
+    fi
+
+    fuzzers=$(ls fuzz/*_fuzz.cc 2>/dev/null || true)
+    if [ -n "$fuzzers" ]; then
+      step "libFuzzer: ${fuzz_seconds}s per target"
+      build fuzz
+      for src in $fuzzers; do
+        name=dmakit_$(basename "$src" .cc)
+        corpus=build/fuzz/corpus/$name
+        mkdir -p "$corpus"
+        seeds=fuzz/corpus/$(basename "$src" _fuzz.cc)
+        echo "--- $name"
+        build/fuzz/fuzz/"$name" -max_total_time="$fuzz_seconds" -max_len=65536 \
+          -rss_limit_mb=2048 -timeout=10 -print_final_stats=1 "$corpus" \
+          $( [ -d "$seeds" ] && echo "$seeds" ) 2>&1 | tail -n 12
+      done
+    fi
+    step "all test stages passed"
+    ;;
+  *)
+    echo "usage: scripts/dev.sh run [SCENARIO...] | test" >&2
+    exit 2
+    ;;
+esac
