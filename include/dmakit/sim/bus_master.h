@@ -6,15 +6,21 @@
 // Address translation (IOMMU) happens before this layer; `bus_addr` is what the device put
 // on the bus, kept for events.
 //
-// Every access is checked by the oracle (reads) or recorded in it (writes), and emits a
-// kDeviceAccess event; a page-table walker (kind kWalker) emits none (the IOMMU reports its
-// walks itself) but is checked the same way.
+// Every access is checked by the oracle (reads, as the master's name) or recorded in it
+// (writes, with the seq of the access's event), and emits a kDeviceAccess event before the
+// data moves; a page-table walker (kind kWalker) emits none (the IOMMU reports its walks
+// itself) but is checked and recorded the same way.
+//
+// Modelled: non-coherent DRAM access (after a write the cache's OnDeviceWrite hook runs, so
+// the adversarial policy can clobber the data), snooping for coherent masters.
+// Not modelled: bus timing, ordering between masters, partial transfers.
 #pragma once
 
 #include <span>
 #include <string_view>
 
 #include "dmakit/core/addr.h"
+#include "dmakit/core/event.h"
 #include "dmakit/core/result.h"
 #include "dmakit/core/symbol.h"
 
@@ -36,7 +42,7 @@ class BusMaster {
   MasterKind kind() const { return kind_; }
 
   // DMA read/write of physical memory. Errors: kFault naming the device and the address when
-  // any byte is outside RAM (a bus error; nothing is transferred).
+  // any byte is outside RAM (a bus error; nothing is transferred, no event is emitted).
   Status Read(PhysAddr addr, std::span<uint8_t> out, DmaAddr bus_addr);
   Status Write(PhysAddr addr, std::span<const uint8_t> data, DmaAddr bus_addr);
   // Without an IOMMU the bus address is the physical address.
@@ -51,6 +57,10 @@ class BusMaster {
   uint64_t bytes_written() const { return bytes_written_; }
 
  private:
+  Status CheckRam(PhysAddr addr, uint64_t size, Access access, DmaAddr bus_addr) const;
+  // Emits the kDeviceAccess event (not for walkers); returns the seq the access is known by.
+  uint64_t Announce(Access access, PhysAddr addr, uint64_t size, DmaAddr bus_addr);
+
   Soc& soc_;
   Symbol name_;
   bool coherent_;

@@ -38,8 +38,10 @@ namespace dmakit {
 struct SocConfig {
   // RAM banks; default one 256 MiB bank at 2 GiB (as on many arm64 SoCs).
   std::vector<MemoryBank> banks = {{"dram0", PhysAddr(0x8000'0000), 256ull << 20}};
-  CacheGeometry cache;            // CPU data cache geometry and eviction policy
-  uint32_t wc_buffer_bytes = 64;  // bytes the write-combining buffer gathers before draining
+  CacheGeometry cache;            // CPU data cache geometry and eviction policy; its seed, when
+                                  // 0, is derived from `seed`
+  uint32_t wc_buffer_bytes = 64;  // bytes the write-combining buffer gathers before draining:
+                                  // a power of two, 8..4096
   bool oracle = true;             // keep the ideal memory and check every read
   uint64_t seed = 1;              // seeds the allocator and the cache's random choices
 };
@@ -49,7 +51,8 @@ class Soc {
   static constexpr uint64_t kLinearMapBase = 0xffff'0000'0000'0000ull;
   static constexpr uint64_t kVmallocBase = 0xffff'8000'0000'0000ull;
 
-  // Errors: kInvalidArgument naming the bad parameter (banks, cache geometry, WC buffer).
+  // Errors: kInvalidArgument naming the bad parameter ("banks: ...", "cache: ...",
+  // "wc_buffer_bytes: ...").
   static Result<std::unique_ptr<Soc>> Create(const SocConfig& config);
   ~Soc();
 
@@ -61,33 +64,47 @@ class Soc {
   Oracle& oracle() { return *oracle_; }
   uint32_t line_size() const { return config_.cache.line_size; }
 
+  // Emits one kRamBank event per bank (phys, size, text = bank name). Sinks subscribe after
+  // Create(), then the run calls this once so they learn the platform from events alone.
+  void AnnouncePlatform();
+
   // --- CPU mappings ---
+  // The linear map covers every byte of RAM (cached); holes between banks are unmapped.
   CpuAddr LinearAddress(PhysAddr phys) const { return CpuAddr(kLinearMapBase + phys.value()); }
-  // A new view of `pages` with `attr` (emits kCpuMap). Errors: kInvalidArgument (no pages,
-  // unaligned page), kOutOfRange (a page outside RAM).
+  // A new view of `pages` (in that order, any of them may repeat) with `attr`, placed in the
+  // vmalloc area with an unmapped guard page after it; emits kCpuMap with the pages as sg
+  // segments (physically contiguous pages coalesced). Errors: kInvalidArgument (no pages,
+  // unaligned page), kOutOfRange (a page outside RAM). Nothing is mapped on error.
   Result<CpuAddr> MapPages(const std::vector<PhysAddr>& pages, MemAttr attr,
                            SourceLoc where = Here());
+  // Drains the WC buffer (the TLB maintenance of an unmap implies a barrier), emits kCpuUnmap.
   // Errors: kNotFound when `base` is not the start of a mapping made by MapPages.
   Status UnmapPages(CpuAddr base, SourceLoc where = Here());
   // The attribute and physical address behind a CPU address. Errors: kNotFound (unmapped).
   Result<PhysAddr> Translate(CpuAddr addr) const;
   Result<MemAttr> AttrOf(CpuAddr addr) const;
+  size_t mapping_count() const { return mappings_.size(); }
 
   // --- CPU loads and stores (emit kCpuAccess per physically contiguous piece) ---
   // Errors: kNotFound (unmapped address), kOutOfRange (range runs off the mapping). Nothing is
-  // accessed when the whole range is not valid.
+  // accessed when the whole range is not valid. A zero-length access of a mapped address does
+  // nothing and succeeds.
   Status CpuRead(CpuAddr addr, std::span<uint8_t> out, SourceLoc where = Here());
   Status CpuWrite(CpuAddr addr, std::span<const uint8_t> data, SourceLoc where = Here());
   // Drain the write-combining buffer (wmb / dma_wmb).
   void WriteBarrier();
+  // Bytes gathered in the WC buffer, not yet in memory.
+  uint64_t wc_pending_bytes() const;
 
   // Kernel-internal cached stores and loads by physical address through the linear map, with
   // no kCpuAccess event (page-table updates, bounce copies: their layers report them in their
-  // own events). Oracle-recorded / checked like any CPU access, as `who`.
+  // own events). Oracle-recorded / checked like any CPU access, as `who`. Errors: kOutOfRange
+  // (a byte outside RAM; nothing is accessed).
   Status KernelStore(PhysAddr addr, std::span<const uint8_t> data, Symbol who);
   Status KernelLoad(PhysAddr addr, std::span<uint8_t> out, Symbol who);
 
-  // --- Cache maintenance by physical range (emits kCacheMaintenance) ---
+  // --- Cache maintenance by physical range (emits kCacheMaintenance, then does the op) ---
+  // Errors: kOutOfRange (a byte outside RAM; no event, nothing maintained).
   Status CacheMaintain(CacheOp op, PhysRange range, SourceLoc where = Here());
 
   // --- Devices ---
@@ -95,14 +112,28 @@ class Soc {
   // existing master (its coherency updated). Walkers are the IOMMUs' page-table walkers.
   BusMaster& AddBusMaster(std::string_view name, bool coherent,
                           MasterKind kind = MasterKind::kDevice);
+  // nullptr when no master has that name.
   BusMaster* FindBusMaster(std::string_view name);
 
   Symbol cpu_name() const { return cpu_name_; }
 
  private:
-  explicit Soc(const SocConfig& config, PhysicalMemory memory);
-  // (implementation details: WC buffer, mapping table)
+  // A physically contiguous piece of a CPU access.
+  struct Piece {
+    PhysAddr phys;
+    uint64_t offset = 0;  // into the caller's buffer
+    uint64_t size = 0;
+    CpuAddr cpu;
+  };
+  struct Resolved {
+    MemAttr attr = MemAttr::kCached;
+    std::vector<Piece> pieces;
+  };
   struct WcBuffer;
+
+  explicit Soc(const SocConfig& config, PhysicalMemory memory);
+  Result<Resolved> Resolve(CpuAddr addr, uint64_t size) const;
+  uint64_t EmitCpuAccess(Access access, const Piece& piece, MemAttr attr, SourceLoc where);
   Status WcStore(PhysAddr addr, std::span<const uint8_t> data);
   const CpuMapping* FindMapping(CpuAddr addr) const;
 
