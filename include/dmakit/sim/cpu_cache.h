@@ -14,6 +14,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string_view>
 
@@ -26,13 +27,17 @@
 
 namespace dmakit {
 
+// Every policy fills an invalid way of the set first; the policy picks among valid ways.
 enum class EvictionPolicy : uint8_t {
   kLru,          // least recently used line of the set
   kRandom,       // a seeded random line of the set
-  kAdversarial,  // prefers dirty victims, and writes dirty lines back at the worst moment:
-                 // right after a device wrote the same memory (see OnDeviceWrite)
+  kAdversarial,  // prefers dirty victims (a seeded random dirty line of the set, else a seeded
+                 // random line), and writes dirty lines back at the worst moment: right after
+                 // a device wrote the same memory (see OnDeviceWrite)
 };
+// "lru", "random", "adversarial".
 std::string_view ToString(EvictionPolicy policy);
+// Accepts the names above in any case; nullopt for anything else.
 std::optional<EvictionPolicy> ParseEvictionPolicy(std::string_view text);
 
 struct CacheGeometry {
@@ -43,14 +48,16 @@ struct CacheGeometry {
   uint64_t seed = 0;  // for kRandom and kAdversarial
 };
 
+// Counters. A CPU access counts one hit or miss per cache line it touches.
 struct CacheStats {
   uint64_t hits = 0;
   uint64_t misses = 0;
-  uint64_t write_backs = 0;        // dirty lines written to memory for any reason
-  uint64_t evictions = 0;          // lines displaced to make room
-  uint64_t lines_cleaned = 0;      // lines touched by clean maintenance
-  uint64_t lines_invalidated = 0;  // lines touched by invalidate maintenance
-  uint64_t adversarial_write_backs = 0;
+  uint64_t write_backs = 0;              // dirty lines written to memory for any reason
+  uint64_t evictions = 0;                // valid lines displaced to make room
+  uint64_t lines_cleaned = 0;            // valid lines in a Maintain range that a clean visited
+                                         // (kClean, kCleanInvalidate, partial-line kInvalidate)
+  uint64_t lines_invalidated = 0;        // valid lines Maintain dropped
+  uint64_t adversarial_write_backs = 0;  // write-backs OnDeviceWrite forced
 };
 
 struct LineState {
@@ -73,32 +80,39 @@ class CpuCache {
 
   // Maintenance by physical range; every line the range touches is affected. Clean writes
   // dirty lines back and keeps them valid; Invalidate drops lines (a partially covered dirty
-  // line at either end is cleaned first); CleanInvalidate does both. Errors: kOutOfRange.
+  // line at either end is cleaned first); CleanInvalidate does both. An empty range is a
+  // no-op. Errors: kOutOfRange when any byte is not RAM (nothing changes then).
   virtual Status Maintain(CacheOp op, PhysRange range) = 0;
 
   // Snooping, for coherent masters. SnoopRead returns what the coherent view holds: memory
   // with dirty cached lines laid over it. SnoopWrite is called before a coherent master
   // writes memory: dirty lines in the range are written back (so bytes outside the write
   // survive) and every overlapping line is invalidated.
+  // Neither changes hit/miss counters; SnoopWrite counts its write-backs. Errors:
+  // kOutOfRange when any byte is not RAM (nothing changes then).
   virtual Status SnoopRead(PhysAddr addr, std::span<uint8_t> out) = 0;
   virtual Status SnoopWrite(PhysRange range) = 0;
 
   // A non-coherent master has just written `range` of memory. The cache does not see this on
   // real hardware; the hook exists so the adversarial policy can pick its moment: it writes
-  // back (and keeps) every dirty line overlapping the range, clobbering the device's data as
-  // a badly timed natural eviction would. LRU and random ignore it.
+  // back every dirty line overlapping the range (the line stays valid, now clean), clobbering
+  // the device's data as a badly timed natural eviction would. LRU and random ignore it.
+  // Parts of the range outside RAM are ignored (no line can be cached there).
   virtual void OnDeviceWrite(PhysRange range) = 0;
 
   // Write back every dirty line and drop everything (power-down, tests).
   virtual void FlushAll() = 0;
 
+  // The state of the line holding `addr` (invalid when not cached). Never fails.
   virtual LineState Probe(PhysAddr addr) const = 0;
   virtual const CacheStats& stats() const = 0;
   virtual void ResetStats() = 0;
 };
 
-// The write-back, write-allocate, set-associative model above. Errors: kInvalidArgument
-// naming the parameter when the geometry is inconsistent.
+// The write-back, write-allocate, set-associative model above. `memory` must outlive the
+// cache. Errors: kInvalidArgument naming the parameter when the geometry is inconsistent:
+// size, ways and line_size must be powers of two, line_size within 16..256, and
+// size >= ways * line_size.
 Result<std::unique_ptr<CpuCache>> CreateSetAssociativeCache(const CacheGeometry& geometry,
                                                             PhysicalMemory& memory);
 
