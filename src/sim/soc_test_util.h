@@ -1,0 +1,49 @@
+// Helpers shared by the Soc-level tests of the sim layer.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "dmakit/sim/soc.h"
+
+namespace dmakit::testing {
+
+// A small SoC: one 16 MiB bank at 2 GiB, a 16 KiB 4-way cache of 64-byte lines.
+inline SocConfig SmallSocConfig(EvictionPolicy policy = EvictionPolicy::kLru, uint64_t seed = 1) {
+  SocConfig config;
+  config.banks = {{"dram0", PhysAddr(0x8000'0000), 16ull << 20}};
+  config.cache.size = 16 * 1024;
+  config.cache.ways = 4;
+  config.cache.policy = policy;
+  config.seed = seed;
+  return config;
+}
+
+inline std::unique_ptr<Soc> MakeSoc(const SocConfig& config) {
+  auto soc = Soc::Create(config);
+  EXPECT_TRUE(soc.ok()) << soc.error().ToString();
+  return std::move(soc).value();
+}
+
+// `n` bytes counting up from `first`: every line's content differs from its neighbours'.
+inline std::vector<uint8_t> Pattern(size_t n, uint8_t first) {
+  std::vector<uint8_t> out(n);
+  for (size_t i = 0; i < n; ++i) out[i] = static_cast<uint8_t>(first + i);
+  return out;
+}
+
+// Reads, through the cached linear map with no event, `factor` times the cache's size of
+// otherwise unused memory: every line that was cached before is evicted (written back when
+// dirty), as a busy kernel would do sooner or later.
+inline void EvictEverything(Soc& soc, PhysAddr scratch, uint64_t factor = 8) {
+  std::vector<uint8_t> sink(kPageSize);
+  uint64_t bytes = soc.config().cache.size * factor;
+  for (uint64_t off = 0; off < bytes; off += kPageSize) {
+    ASSERT_TRUE(soc.KernelLoad(scratch + off, sink, Symbol("kernel")).ok());
+  }
+}
+
+}  // namespace dmakit::testing
