@@ -1,0 +1,159 @@
+#include "dmakit/trace/jsonl_writer.h"
+
+#include <fmt/format.h>
+
+#include <iterator>
+
+namespace dmakit {
+namespace {
+
+constexpr size_t kFlushThreshold = 64 * 1024;
+
+void AppendEscaped(std::string_view s, std::string* out) {
+  out->push_back('"');
+  for (char c : s) {
+    const auto u = static_cast<unsigned char>(c);
+    if (c == '"' || c == '\\') {
+      out->push_back('\\');
+      out->push_back(c);
+    } else if (u < 0x20) {
+      fmt::format_to(std::back_inserter(*out), "\\u{:04x}", u);
+    } else {
+      out->push_back(c);
+    }
+  }
+  out->push_back('"');
+}
+
+// Writes `,"key":` (the caller guarantees an earlier key, "seq", so the comma is right).
+void Key(std::string_view key, std::string* out) {
+  out->append(",\"");
+  out->append(key);
+  out->append("\":");
+}
+
+void Str(std::string_view key, std::string_view value, std::string* out) {
+  Key(key, out);
+  AppendEscaped(value, out);
+}
+
+void Uint(std::string_view key, uint64_t value, std::string* out) {
+  Key(key, out);
+  fmt::format_to(std::back_inserter(*out), "{}", value);
+}
+
+void Hex(std::string_view key, uint64_t value, std::string* out) {
+  Key(key, out);
+  fmt::format_to(std::back_inserter(*out), "\"{:#x}\"", value);
+}
+
+void Bytes(std::string_view key, const std::vector<uint8_t>& bytes, std::string* out) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  Key(key, out);
+  out->push_back('"');
+  for (uint8_t b : bytes) {
+    out->push_back(kDigits[b >> 4]);
+    out->push_back(kDigits[b & 0xf]);
+  }
+  out->push_back('"');
+}
+
+void Sg(const std::vector<SgSegment>& sg, std::string* out) {
+  Key("sg", out);
+  out->push_back('[');
+  for (size_t i = 0; i < sg.size(); ++i) {
+    const SgSegment& s = sg[i];
+    if (i != 0) out->push_back(',');
+    // A leading field that is always present keeps the comma logic of Key() simple.
+    fmt::format_to(std::back_inserter(*out), "{{\"phys\":\"{:#x}\"", s.phys.value());
+    if (s.length != 0) Uint("len", s.length, out);
+    if (s.dma.value() != 0) Hex("dma", s.dma.value(), out);
+    if (s.dma_length != 0) Uint("dma_len", s.dma_length, out);
+    out->push_back('}');
+  }
+  out->push_back(']');
+}
+
+void Where(const SourceLoc& w, std::string* out) {
+  Key("where", out);
+  out->append("{\"line\":");
+  fmt::format_to(std::back_inserter(*out), "{}", w.line);
+  if (w.file[0] != '\0') Str("file", w.file, out);
+  if (w.column != 0) Uint("col", w.column, out);
+  if (w.function[0] != '\0') Str("func", w.function, out);
+  out->push_back('}');
+}
+
+}  // namespace
+
+std::string JsonlHeaderLine() {
+  return fmt::format("{{\"dmakit_trace\":{}}}", kJsonlFormatVersion);
+}
+
+void AppendJsonlEvent(const Event& e, std::string* out) {
+  const Event d;  // the defaults
+  fmt::format_to(std::back_inserter(*out), "{{\"seq\":{}", e.seq);
+  Str("kind", ToString(e.kind), out);
+  if (!e.device.empty()) Str("device", e.device.view(), out);
+  if (e.api != d.api) Str("api", ToString(e.api), out);
+  if (e.dir != d.dir) Str("dir", ToString(e.dir), out);
+  if (e.attrs != d.attrs) Uint("attrs", e.attrs.bits(), out);
+  if (e.mem_attr != d.mem_attr) Str("mem_attr", ToString(e.mem_attr), out);
+  if (e.access != d.access) Str("access", ToString(e.access), out);
+  if (e.cache_op != d.cache_op) Str("cache_op", ToString(e.cache_op), out);
+  if (e.failed) out->append(",\"failed\":true");
+  if (e.dma != d.dma) Hex("dma", e.dma.value(), out);
+  if (e.phys != d.phys) Hex("phys", e.phys.value(), out);
+  if (e.cpu != d.cpu) Hex("cpu", e.cpu.value(), out);
+  if (e.size != 0) Uint("size", e.size, out);
+  if (e.nents != 0) Uint("nents", e.nents, out);
+  if (e.mapped_nents != 0) Uint("mapped_nents", e.mapped_nents, out);
+  if (e.domain != 0) Uint("domain", e.domain, out);
+  if (e.prot != 0) Uint("prot", e.prot, out);
+  if (e.coherent) out->append(",\"coherent\":true");
+  if (e.dma_mask != 0) Hex("dma_mask", e.dma_mask, out);
+  if (e.max_seg_size != 0) Uint("max_seg_size", e.max_seg_size, out);
+  if (e.seg_boundary != 0) Hex("seg_boundary", e.seg_boundary, out);
+  if (!e.sg.empty()) Sg(e.sg, out);
+  if (!e.expected.empty()) Bytes("expected", e.expected, out);
+  if (!e.observed.empty()) Bytes("observed", e.observed, out);
+  if (!e.writer.empty()) Str("writer", e.writer.view(), out);
+  if (e.writer_seq != 0) Uint("writer_seq", e.writer_seq, out);
+  if (!e.text.empty()) Str("text", e.text.view(), out);
+  if (!(e.where == d.where)) Where(e.where, out);
+  out->push_back('}');
+}
+
+JsonlRecorder::JsonlRecorder(std::ostream& out) : out_(out) {
+  buffer_ = JsonlHeaderLine();
+  buffer_.push_back('\n');
+}
+
+JsonlRecorder::~JsonlRecorder() { Flush(); }
+
+void JsonlRecorder::OnEvent(const Event& event) {
+  AppendJsonlEvent(event, &buffer_);
+  buffer_.push_back('\n');
+  ++events_written_;
+  if (buffer_.size() >= kFlushThreshold) Flush();
+}
+
+void JsonlRecorder::OnEnd() {
+  Flush();
+  out_.flush();
+  if (!out_) failed_ = true;
+}
+
+void JsonlRecorder::Flush() {
+  if (buffer_.empty()) return;
+  out_.write(buffer_.data(), static_cast<std::streamsize>(buffer_.size()));
+  if (!out_) failed_ = true;
+  buffer_.clear();
+}
+
+Status JsonlRecorder::status() const {
+  if (failed_) return Error(ErrorCode::kIo, "writing the JSONL trace failed");
+  return Ok();
+}
+
+}  // namespace dmakit
