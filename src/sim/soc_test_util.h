@@ -28,10 +28,11 @@ inline std::unique_ptr<Soc> MakeSoc(const SocConfig& config) {
   return std::move(soc).value();
 }
 
-// `n` bytes counting up from `first`: every line's content differs from its neighbours'.
+// `n` bytes counting up from `first` through 1..255, never 0: fresh memory (zeros) differs
+// from the pattern in every byte, so a stale read is visible in every byte.
 inline std::vector<uint8_t> Pattern(size_t n, uint8_t first) {
   std::vector<uint8_t> out(n);
-  for (size_t i = 0; i < n; ++i) out[i] = static_cast<uint8_t>(first + i);
+  for (size_t i = 0; i < n; ++i) out[i] = static_cast<uint8_t>(1 + (first + i) % 255);
   return out;
 }
 
