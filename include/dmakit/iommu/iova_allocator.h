@@ -1,0 +1,157 @@
+// IovaAllocator: hands out IOVA ranges of an IOMMU domain's aperture, like Linux's
+// drivers/iommu/iova.c.
+//
+// Every range is size-aligned: a request of n granules (rounded up) starts at a multiple of
+// bit_ceil(n) granules, so a power-of-two size is aligned to itself and an IOMMU can map it
+// with the largest blocks its page table has. Reserved ranges (MSI windows, firmware
+// regions) are never handed out.
+//
+// Two paths:
+// - General path: a range tree (best-fit over free holes indexed by size, allocations
+//   indexed by address) behind one mutex.
+// - Cached path, for sizes up to kMaxCachedGranules granules: per-thread magazines (two per
+//   size class, kMagazineSize ranges each) in front of a shared depot of full magazines
+//   (Bonwick's magazine design). An alloc or free that its thread's magazines can serve
+//   takes no lock and does no atomic read-modify-write; a magazine exchange takes the
+//   depot lock of its size class; only an empty depot or an overflowing one reaches the tree.
+//   Allocations with a limit below the aperture's end bypass the magazines (the cached
+//   ranges may lie above the limit) but are freed into them like any other.
+//
+// Validation on the cached path: the tree keeps every cached-size range as allocated to the
+// cache, and a lock-free state map holds one byte per granule-aligned base: the size class
+// while the range is in a caller's hands, a "cached" mark while it sits in a magazine,
+// 0 otherwise. A free checks and flips that byte with a plain (relaxed atomic) load and
+// store, so a double free, a free of an unknown range and a free with the wrong size are all
+// detected sequentially. Trade-off, chosen to keep the pair under a few nanoseconds: the
+// check is not an atomic read-modify-write, so two threads racing to free the same range at
+// the same instant (a data race in the caller) may both pass.
+//
+// Cached ranges and exhaustion: the calling thread's magazines and the depot are given back
+// to the tree before an allocation fails with kExhausted, and other threads are asked to
+// give theirs back (they do at their next call on this allocator, or when they exit). So up
+// to 2 * kMagazineSize ranges per size class per other live thread may be unavailable when
+// kExhausted is returned. Per-thread state holds no pointer that outlives either the
+// allocator or the thread: a thread's magazines go back to the tree when it exits, and an
+// allocator's destruction only marks its per-thread state dead.
+//
+// Thread-safe: every member may be called concurrently, except the destructor.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+#include "dmakit/core/addr_range.h"
+#include "dmakit/core/result.h"
+
+namespace dmakit {
+
+class IovaRangeTree;
+
+class IovaAllocator {
+ public:
+  // Sizes of at most this many granules are served by the magazines.
+  static constexpr uint64_t kMaxCachedGranules = 32;
+  // Ranges per magazine.
+  static constexpr uint32_t kMagazineSize = 64;
+  // Full magazines the depot keeps per size class; more go back to the tree.
+  static constexpr size_t kDepotMagazines = 32;
+  // "No limit": any address of the aperture will do.
+  static constexpr DmaAddr kNoLimit{~uint64_t{0}};
+
+  struct Stats {
+    uint64_t allocated_bytes = 0;  // in callers' hands (magazine contents count as free)
+    uint64_t free_bytes = 0;       // aperture minus reserved minus allocated
+    uint64_t cache_hits = 0;       // cached-size allocations served from a magazine
+    uint64_t cache_misses = 0;     // cached-size allocations that went to the tree
+    uint64_t depot_exchanges = 0;  // magazines taken from or given to the depot
+  };
+
+  // `aperture`: the IOVA window (non-empty, granule-aligned). `reserved`: ranges never handed
+  // out; they are clipped to the aperture and widened to whole granules, and may overlap.
+  // `granule`: the allocation unit, a power of two (the IOMMU's smallest page).
+  // Errors: kInvalidArgument (granule not a power of two, aperture empty, misaligned or
+  // ending past 2^64 - 1).
+  static Result<std::unique_ptr<IovaAllocator>> Create(DmaRange aperture,
+                                                       std::vector<DmaRange> reserved = {},
+                                                       uint64_t granule = kPageSize);
+  // Precondition: no other thread is calling this allocator. Outstanding ranges need not be
+  // freed first (they simply cease to exist).
+  ~IovaAllocator();
+  IovaAllocator(const IovaAllocator&) = delete;
+  IovaAllocator& operator=(const IovaAllocator&) = delete;
+
+  // A range of `size` bytes rounded up to the granule, size-aligned, inside the aperture,
+  // outside every reserved range, whose last byte is at most `limit`.
+  // Errors: kInvalidArgument (size 0), kOutOfRange (the rounded size exceeds the aperture,
+  // or `limit` lies below the aperture's first granule), kExhausted (no free space fits;
+  // see the class comment for magazines of other threads).
+  Result<DmaRange> Alloc(uint64_t size, DmaAddr limit = kNoLimit);
+
+  // Returns a range exactly as Alloc returned it.
+  // Errors: kNotFound naming the range (never allocated, already freed, reserved),
+  // kInvalidArgument (it overlaps an allocation without being exactly it: a partial free,
+  // a free with the wrong size, or one spanning several allocations). Nothing changes on
+  // error.
+  Status Free(DmaRange range);
+
+  // Removes `range` (widened to whole granules) from the free space for good. Flushes the
+  // caches first (see Flush).
+  // Errors: kOutOfRange (not inside the aperture), kAlreadyExists (overlaps a live
+  // allocation, or a range still held by another thread's magazine).
+  Status Reserve(DmaRange range);
+
+  // Gives every cached range back to the tree: the calling thread's magazines and the depot
+  // at once; other threads' magazines at those threads' next call (or exit). The destructor
+  // needs no flush.
+  void Flush();
+
+  // A snapshot; counters of threads running concurrently may be slightly behind.
+  Stats stats() const;
+
+  DmaRange aperture() const { return aperture_; }
+  uint64_t granule() const { return uint64_t{1} << granule_shift_; }
+
+  // Implementation types (defined in the .cc files).
+  struct ThreadCache;
+  struct Registry;
+  struct Depot;
+  class LiveMap;
+
+ private:
+  IovaAllocator(DmaRange aperture, uint64_t granule);
+
+  ThreadCache* ThisThreadCache();
+  ThreadCache* AttachThisThread();
+  Result<DmaRange> AllocGeneral(uint64_t size, uint64_t limit_last);
+  Result<DmaRange> AllocCachedSlow(uint64_t granules, uint64_t limit_last, ThreadCache* tc);
+  Result<uint64_t> AllocForCache(uint64_t granules, uint64_t limit_last);
+  Status FreeCachedSlow(DmaRange range, uint64_t granules, ThreadCache* tc);
+  Status FreeGeneral(DmaRange range);
+  void ReturnToTree(const uint64_t* bases, uint32_t count);
+  void ReturnThreadMagazines(ThreadCache* tc);
+  void FlushDepot();
+  void DetachThread(ThreadCache* tc);
+  void NoteAllocated(ThreadCache* tc, int64_t bytes);
+
+  const uint64_t id_;  // unique for the process's lifetime, never reused
+  const DmaRange aperture_;
+  const uint64_t aperture_last_;
+  const uint32_t granule_shift_;
+
+  mutable std::mutex mu_;  // guards tree_
+  std::unique_ptr<IovaRangeTree> tree_;
+  std::unique_ptr<LiveMap> live_;
+  std::unique_ptr<Depot> depot_;
+  std::shared_ptr<Registry> registry_;
+  std::atomic<uint64_t> general_allocated_{0};  // bytes, general path and exited threads
+  std::atomic<uint64_t> slow_hits_{0};
+  std::atomic<uint64_t> misses_{0};
+  std::atomic<uint64_t> depot_exchanges_{0};
+
+  friend struct ThreadTable;
+};
+
+}  // namespace dmakit
