@@ -1,0 +1,70 @@
+// LpaePageTable: the implementation behind CreateLpaePageTable (see the public header for the
+// format and what is modelled).
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "dmakit/iommu/lpae_page_table.h"
+
+namespace dmakit {
+
+class LpaePageTable final : public IoPageTable {
+ public:
+  static constexpr int kLevels = 4;
+  static constexpr uint32_t kEntries = 512;
+  static constexpr uint64_t kIasLimit = uint64_t{1} << 48;
+  static constexpr uint64_t kOaLimit = uint64_t{1} << 48;
+
+  static Result<std::unique_ptr<LpaePageTable>> Create(Soc& soc, const LpaeConfig& config);
+  ~LpaePageTable() override;
+
+  uint64_t ias_limit() const override { return kIasLimit; }
+  uint64_t pgsize_bitmap() const override;
+  Status Map(DmaAddr iova, PhysAddr phys, uint64_t size, IoProt prot) override;
+  Status Unmap(DmaAddr iova, uint64_t size) override;
+  Result<PhysAddr> IovaToPhys(DmaAddr iova) const override;
+  WalkResult HwWalk(BusMaster& walker, DmaAddr iova) override;
+  PhysAddr root() const override;
+  void Free() override;
+  uint64_t table_pages() const override { return table_pages_; }
+
+ private:
+  // The CPU's view of one table page.
+  struct Table {
+    PhysAddr phys;
+    uint32_t live = 0;  // valid descriptors
+    std::array<uint64_t, kEntries> desc{};
+    std::array<Table*, kEntries> child{};
+  };
+
+  LpaePageTable(Soc& soc, const LpaeConfig& config);
+
+  Result<Table*> NewTable();
+  void FreeTable(Table* table);  // recursively, with every child
+  // Writes descriptors [first, first + count) of `t` to memory (and cleans them).
+  void Store(const Table& t, uint32_t first, uint32_t count);
+
+  Status CheckUsable() const;
+  Status CheckRange(DmaAddr iova, uint64_t size, const char* what) const;
+  // Maps one run of leaves within one table; returns the bytes mapped.
+  Result<uint64_t> MapRun(uint64_t iova, uint64_t phys, uint64_t size, uint64_t attrs);
+  void Rollback(uint64_t iova, uint64_t done, uint64_t fail_at);
+  // Frees the empty tables on the path to `iova`, deepest first.
+  bool PrunePath(Table& t, int level, uint64_t iova);
+
+  bool AllMapped(const Table& t, int level, uint64_t start, uint64_t end) const;
+  // Replaces the block covering `iova` (when iova is inside it, not at its start) by a table.
+  Status SplitAt(uint64_t iova);
+  void ClearRange(Table& t, int level, uint64_t start, uint64_t end, std::vector<Table*>& to_free);
+
+  Soc& soc_;
+  LpaeConfig config_;
+  Symbol state_text_;
+  Table* root_ = nullptr;
+  uint64_t table_pages_ = 0;
+};
+
+}  // namespace dmakit
