@@ -40,6 +40,7 @@ struct TraceReadSummary {
   uint64_t events = 0;     // events delivered to the sink
   uint64_t unknown = 0;    // well-formed lines naming an event this reader does not map
   uint64_t malformed = 0;  // lines skipped because they could not be parsed
+  uint64_t lost = 0;       // events the kernel reported lost ("CPU:N [LOST M EVENTS]")
   std::map<std::string, uint64_t, std::less<>> unknown_by_name;  // bounded like problems
   std::vector<TraceProblem> problems;  // the first TraceReadOptions::max_problems_kept of them
 

@@ -1,0 +1,73 @@
+// Internal: turns one ftrace event (name + field text) into an Event. The table of known
+// events and the dma decoders live in ftrace_dma_events.cc, the iommu ones in
+// ftrace_iommu_events.cc. A decoder is reused across lines so that its scratch arrays, its
+// device-name cache and the Event's sg vector keep their capacity (no per-line allocation
+// beyond the Event's own arrays).
+#pragma once
+
+#include <functional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "dmakit/core/event.h"
+#include "trace/ftrace_fields.h"
+
+namespace dmakit::trace_internal {
+
+class FtraceDecoder {
+ public:
+  enum class Outcome { kEvent, kUnknown, kMalformed };
+
+  explicit FtraceDecoder(size_t max_array_length) : max_array_(max_array_length) {}
+
+  // Fills `out` (every field reset first). On kMalformed, error() says why.
+  Outcome Decode(std::string_view name, std::string_view fields, Event& out);
+  const std::string& error() const { return error_; }
+
+  // Decoders, one per tracepoint class. Each returns false after calling Fail().
+  bool MapSingle(Event& e, MapApi api);
+  bool UnmapSingle(Event& e, MapApi api);
+  bool MapSg(Event& e);
+  bool MapSgError(Event& e);
+  bool UnmapSg(Event& e);
+  bool SyncSingle(Event& e);
+  bool SyncSg(Event& e);
+  bool Alloc(Event& e, MapApi api);
+  bool AllocSgt(Event& e, bool failed);
+  bool Free(Event& e, MapApi api);
+  bool FreeSgt(Event& e);
+  bool IommuMap(Event& e);
+  bool IommuUnmap(Event& e);
+  bool IommuDevice(Event& e);
+  bool IommuGroup(Event& e, std::string_view name);
+  bool IommuFault(Event& e);
+
+ private:
+  bool Fail(std::string message);
+  // The first positional field: the device name every dma event starts with.
+  bool Device(Event& e);
+  Symbol Intern(std::string_view name);
+  bool Hex(std::string_view key, uint64_t* out, bool required = true);
+  bool Number(std::string_view key, uint64_t* out, bool required = true);
+  bool Dir(Event& e, bool required = true);
+  // Sets e.attrs; *mmio tells whether Linux's MMIO attribute was present.
+  bool Attrs(Event& e, bool* mmio = nullptr);
+  bool Array(std::string_view key, bool hex, std::vector<uint64_t>* out);
+  // Builds e.sg from the scratch arrays (phys may be empty, or dma and lengths).
+  void BuildSg(Event& e);
+
+  size_t max_array_;
+  FtraceFields fields_;
+  std::string error_;
+  std::vector<uint64_t> phys_, dma_, lengths_;
+  struct ViewHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  std::unordered_map<std::string, Symbol, ViewHash, std::equal_to<>> devices_;
+  Symbol last_device_;
+};
+
+}  // namespace dmakit::trace_internal

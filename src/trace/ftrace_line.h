@@ -1,0 +1,26 @@
+// Internal: splits one line of ftrace text into its event name and fields, accepting the
+// tracefs and trace-cmd prefixes (see ftrace_reader.h).
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+namespace dmakit::trace_internal {
+
+struct FtraceLine {
+  enum class Shape {
+    kEvent,      // event and fields are set
+    kSkip,       // blank, comment, trace-cmd header
+    kLost,       // "CPU:N [LOST M EVENTS]": lost is set
+    kMalformed,  // reason is set
+  };
+  Shape shape = Shape::kSkip;
+  std::string_view event;
+  std::string_view fields;
+  uint64_t lost = 0;
+  const char* reason = "";
+};
+
+FtraceLine SplitFtraceLine(std::string_view line);
+
+}  // namespace dmakit::trace_internal

@@ -1,0 +1,86 @@
+#include "dmakit/trace/ftrace_reader.h"
+
+#include <fmt/format.h>
+
+#include "trace/ftrace_decoder.h"
+#include "trace/ftrace_line.h"
+#include "trace/line_splitter.h"
+#include "trace/read_run.h"
+
+namespace dmakit {
+namespace {
+
+using trace_internal::FtraceDecoder;
+using trace_internal::FtraceLine;
+
+class FtraceLineHandler final : public trace_internal::LineHandler {
+ public:
+  FtraceLineHandler(const TraceReadOptions& options, EventSink& sink)
+      : options_(options),
+        sink_(sink),
+        run_(options),
+        decoder_(options.max_array_length),
+        where_(SourceLoc::Interned(run_.file_name(), 0)) {}
+
+  bool OnLine(uint32_t number, std::string_view text, bool too_long) override {
+    TraceReadSummary& summary = run_.summary();
+    ++summary.lines;
+    if (too_long) {
+      return run_.Malformed(number,
+                            fmt::format("line longer than {} bytes", options_.max_line_length));
+    }
+    const FtraceLine line = trace_internal::SplitFtraceLine(text);
+    switch (line.shape) {
+      case FtraceLine::Shape::kSkip:
+        return true;
+      case FtraceLine::Shape::kLost:
+        summary.lost += line.lost;
+        return true;
+      case FtraceLine::Shape::kMalformed:
+        return run_.Malformed(number, line.reason);
+      case FtraceLine::Shape::kEvent:
+        break;
+    }
+    switch (decoder_.Decode(line.event, line.fields, event_)) {
+      case FtraceDecoder::Outcome::kUnknown:
+        return run_.Unknown(number, line.event);
+      case FtraceDecoder::Outcome::kMalformed:
+        return run_.Malformed(number, fmt::format("{}: {}", line.event, decoder_.error()));
+      case FtraceDecoder::Outcome::kEvent:
+        break;
+    }
+    event_.seq = ++summary.events;
+    event_.where = where_;
+    event_.where.line = number;
+    sink_.OnEvent(event_);
+    return true;
+  }
+
+  Result<TraceReadSummary> Finish() && { return std::move(run_).Finish(); }
+
+ private:
+  const TraceReadOptions& options_;
+  EventSink& sink_;
+  trace_internal::ReadRun run_;
+  FtraceDecoder decoder_;
+  SourceLoc where_;
+  Event event_;
+};
+
+}  // namespace
+
+Result<TraceReadSummary> ReadFtrace(std::string_view text, EventSink& sink,
+                                    const TraceReadOptions& options) {
+  FtraceLineHandler handler(options, sink);
+  trace_internal::SplitLines(text, options.max_line_length, handler);
+  return std::move(handler).Finish();
+}
+
+Result<TraceReadSummary> ReadFtrace(std::istream& in, EventSink& sink,
+                                    const TraceReadOptions& options) {
+  FtraceLineHandler handler(options, sink);
+  DMAKIT_TRY(trace_internal::SplitLines(in, options.max_line_length, handler));
+  return std::move(handler).Finish();
+}
+
+}  // namespace dmakit

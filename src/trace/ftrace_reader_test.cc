@@ -1,0 +1,279 @@
+#include "dmakit/trace/ftrace_reader.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+
+namespace dmakit {
+namespace {
+
+std::string TestData(const std::string& name) {
+  std::ifstream in(std::string(DMAKIT_TRACE_TESTDATA) + "/" + name);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+TraceReadOptions Named(const std::string& file, bool strict = false) {
+  TraceReadOptions o;
+  o.file_name = file;
+  o.strict = strict;
+  return o;
+}
+
+struct Read {
+  std::vector<Event> events;
+  TraceReadSummary summary;
+};
+
+Read ReadFile(const std::string& name) {
+  EventLog log;
+  Result<TraceReadSummary> s = ReadFtrace(TestData(name), log, Named(name));
+  EXPECT_TRUE(s.ok()) << s.error().ToString();
+  return Read{log.events(), s.ok() ? *s : TraceReadSummary{}};
+}
+
+SgSegment Seg(uint64_t phys, uint64_t len, uint64_t dma, uint64_t dma_len) {
+  return SgSegment{PhysAddr(phys), len, DmaAddr(dma), dma_len};
+}
+
+TEST(FtraceReader, TracefsDmaEventsDecodeEveryField) {
+  const Read r = ReadFile("tracefs_dma.txt");
+  EXPECT_EQ(r.summary.malformed, 0u);
+  EXPECT_EQ(r.summary.unknown, 0u);
+  ASSERT_EQ(r.events.size(), 18u);
+
+  const Event& map = r.events[0];
+  EXPECT_EQ(map.kind, EventKind::kDmaMap);
+  EXPECT_EQ(map.seq, 1u);
+  EXPECT_EQ(map.device.view(), "0000:01:00.0");
+  EXPECT_EQ(map.api, MapApi::kPage);
+  EXPECT_EQ(map.dir, DmaDirection::kToDevice);
+  EXPECT_EQ(map.dma, DmaAddr(0xfff00000));
+  EXPECT_EQ(map.size, 4096u);
+  EXPECT_EQ(map.phys, PhysAddr(0x81234000));
+  EXPECT_EQ(map.attrs, DmaAttrs::kSkipCpuSync | DmaAttrs::kWeakOrdering);
+  EXPECT_FALSE(map.failed);
+  EXPECT_EQ(map.where, SourceLoc::Interned("tracefs_dma.txt", 13));
+
+  EXPECT_EQ(r.events[1].kind, EventKind::kDmaSyncForDevice);
+  EXPECT_EQ(r.events[1].api, MapApi::kPage);
+  EXPECT_EQ(r.events[2].kind, EventKind::kDmaSyncForCpu);
+  EXPECT_EQ(r.events[2].dma, DmaAddr(0xfff00100));
+  EXPECT_EQ(r.events[2].size, 64u);
+  EXPECT_EQ(r.events[3].kind, EventKind::kDmaUnmap);
+  EXPECT_EQ(r.events[3].attrs, DmaAttrs());
+
+  EXPECT_EQ(r.events[4].api, MapApi::kResource);  // dma_map_phys with MMIO
+  EXPECT_EQ(r.events[4].dir, DmaDirection::kBidirectional);
+
+  const Event& sg = r.events[5];
+  EXPECT_EQ(sg.kind, EventKind::kDmaMap);
+  EXPECT_EQ(sg.api, MapApi::kSg);
+  EXPECT_EQ(sg.nents, 3u);
+  EXPECT_EQ(sg.mapped_nents, 2u);
+  EXPECT_EQ(sg.size, 0x3000u);
+  EXPECT_EQ(sg.dma, DmaAddr(0xfff10000));
+  EXPECT_EQ(sg.phys, PhysAddr(0x82000000));
+  const std::vector<SgSegment> want_sg = {Seg(0x82000000, 0, 0xfff10000, 0x2000),
+                                          Seg(0x82001000, 0, 0xfff20000, 0x1000),
+                                          Seg(0x83000000, 0, 0, 0)};
+  EXPECT_EQ(sg.sg, want_sg);
+
+  EXPECT_EQ(r.events[6].kind, EventKind::kDmaSyncForCpu);
+  EXPECT_EQ(r.events[6].nents, 2u);
+  EXPECT_EQ(r.events[6].size, 0x3000u);
+  EXPECT_EQ(r.events[7].kind, EventKind::kDmaSyncForDevice);
+  EXPECT_EQ(r.events[7].sg, std::vector<SgSegment>{Seg(0, 0, 0xfff10000, 0x2000)});
+  EXPECT_EQ(r.events[8].kind, EventKind::kDmaUnmap);
+  EXPECT_EQ(r.events[8].api, MapApi::kSg);
+  EXPECT_EQ(r.events[8].nents, 3u);
+
+  const Event& err = r.events[9];
+  EXPECT_TRUE(err.failed);
+  EXPECT_EQ(err.api, MapApi::kSg);
+  EXPECT_EQ(err.nents, 2u);
+  EXPECT_EQ(err.phys, PhysAddr(0x84000000));
+  EXPECT_EQ(err.text.view(), "err=-12");
+  EXPECT_EQ(err.attrs.bits(), 1u << 8);  // NO_WARN keeps its Linux bit
+
+  const Event& alloc = r.events[10];
+  EXPECT_EQ(alloc.kind, EventKind::kDmaAlloc);
+  EXPECT_EQ(alloc.api, MapApi::kCoherent);
+  EXPECT_EQ(alloc.dma, DmaAddr(0xffe00000));
+  EXPECT_EQ(alloc.cpu, CpuAddr(0xa1b2c3d4));
+  EXPECT_EQ(alloc.size, 8192u);
+  EXPECT_EQ(alloc.attrs, DmaAttrs(DmaAttrs::kWriteCombine));
+  EXPECT_FALSE(alloc.failed);
+  EXPECT_EQ(r.events[11].api, MapApi::kPages);
+  EXPECT_EQ(r.events[11].dir, DmaDirection::kFromDevice);
+  EXPECT_EQ(r.events[12].api, MapApi::kNoncoherent);
+  EXPECT_EQ(r.events[12].nents, 2u);
+  EXPECT_EQ(r.events[12].dma, DmaAddr(0xffc00000));
+  EXPECT_EQ(r.events[12].sg[1].phys, PhysAddr(0x86000000));
+  EXPECT_EQ(r.events[13].kind, EventKind::kDmaFree);
+  EXPECT_EQ(r.events[13].api, MapApi::kNoncoherent);
+  EXPECT_EQ(r.events[14].api, MapApi::kPages);
+  EXPECT_EQ(r.events[15].api, MapApi::kCoherent);
+  EXPECT_EQ(r.events[15].cpu, CpuAddr(0xa1b2c3d4));
+  EXPECT_TRUE(r.events[16].failed);  // NULL virt_addr: the allocation failed
+  EXPECT_EQ(r.events[17].api, MapApi::kResource);
+  EXPECT_EQ(r.events[17].seq, 18u);
+}
+
+TEST(FtraceReader, TraceCmdPrefixAndOlderFormatsDecode) {
+  const Read r = ReadFile("trace_cmd_dma.txt");
+  EXPECT_EQ(r.summary.malformed, 0u)
+      << (r.summary.problems.empty() ? "" : r.summary.problems[0].message);
+  EXPECT_EQ(r.summary.lost, 17u);
+  EXPECT_EQ(r.summary.unknown, 1u);
+  EXPECT_EQ(r.summary.unknown_by_name.at("sched_switch"), 1u);
+  ASSERT_EQ(r.events.size(), 7u);
+  EXPECT_EQ(r.events[0].api, MapApi::kPage);
+  EXPECT_EQ(r.events[0].device.view(), "0000:00:1f.6");
+  EXPECT_EQ(r.events[0].dma, DmaAddr(0xffffe000));
+  EXPECT_EQ(r.events[0].size, 1536u);
+  EXPECT_EQ(r.events[0].phys, PhysAddr(0x10a3c000));
+  EXPECT_EQ(r.events[0].where.line, 4u);
+  EXPECT_EQ(r.events[1].api, MapApi::kResource);
+  EXPECT_EQ(r.events[2].kind, EventKind::kDmaUnmap);
+  EXPECT_TRUE(r.events[2].attrs.skip_cpu_sync());
+  EXPECT_EQ(r.events[3].api, MapApi::kResource);
+  // 6.12's dma_map_sg has no nents=/ents= counts: the array lengths stand in.
+  const Event& sg = r.events[4];
+  EXPECT_EQ(sg.nents, 2u);
+  EXPECT_EQ(sg.mapped_nents, 2u);
+  EXPECT_EQ(sg.sg, (std::vector<SgSegment>{Seg(0x90000000, 0x1000, 0x100000, 0x1000),
+                                           Seg(0x90004000, 0x1000, 0x101000, 0x1000)}));
+  // Older dma_alloc/dma_free lack dir=: coherent memory is bidirectional.
+  EXPECT_EQ(r.events[5].dir, DmaDirection::kBidirectional);
+  EXPECT_EQ(r.events[5].cpu, CpuAddr(0xffff000012340000));
+  EXPECT_EQ(r.events[6].kind, EventKind::kDmaFree);
+}
+
+TEST(FtraceReader, IommuEventsDecodeOldAndNewFormats) {
+  const Read r = ReadFile("iommu.txt");
+  EXPECT_EQ(r.summary.malformed, 0u);
+  ASSERT_EQ(r.events.size(), 10u);
+  EXPECT_EQ(r.events[0].kind, EventKind::kNote);
+  EXPECT_EQ(r.events[0].device.view(), "ff100000.gpu");
+  EXPECT_EQ(r.events[0].text.view(), "add_device_to_group group=7");
+  EXPECT_EQ(r.events[1].kind, EventKind::kIommuAttach);
+  EXPECT_EQ(r.events[1].device.view(), "ff100000.gpu");
+  for (int i : {2, 3}) {
+    EXPECT_EQ(r.events[i].kind, EventKind::kIommuMap);
+  }
+  EXPECT_EQ(r.events[2].dma, DmaAddr(0x1000000));
+  EXPECT_EQ(r.events[2].phys, PhysAddr(0x90000000));
+  EXPECT_EQ(r.events[2].size, 8192u);
+  EXPECT_EQ(r.events[3].dma, DmaAddr(0x2000000));
+  EXPECT_EQ(r.events[3].size, 4096u);
+  EXPECT_EQ(r.events[4].kind, EventKind::kIommuUnmap);
+  EXPECT_FALSE(r.events[4].failed);
+  EXPECT_EQ(r.events[5].dma, DmaAddr(0x3000000));
+  EXPECT_TRUE(r.events[5].failed);  // unmapped_size=0: unmap of nothing
+  EXPECT_EQ(r.events[6].kind, EventKind::kIommuFault);
+  EXPECT_EQ(r.events[6].device.view(), "ff100000.gpu");
+  EXPECT_EQ(r.events[6].dma, DmaAddr(0x1000040));
+  EXPECT_EQ(r.events[6].access, Access::kWrite);
+  EXPECT_EQ(r.events[6].text.view(), "driver=arm-smmu flags=0x1");
+  EXPECT_EQ(r.events[7].access, Access::kRead);
+  EXPECT_EQ(r.events[7].device.view(), "ff100000.gpu");
+  EXPECT_EQ(r.events[8].kind, EventKind::kIommuDetach);
+  EXPECT_EQ(r.events[9].text.view(), "remove_device_from_group group=7");
+}
+
+TEST(FtraceReader, SeedStoryTraceKeepsTheOrderOfCalls) {
+  const Read r = ReadFile("seed_sync_without_map.txt");
+  ASSERT_EQ(r.events.size(), 5u);
+  EXPECT_EQ(r.events[0].kind, EventKind::kDmaMap);
+  EXPECT_EQ(r.events[0].sg.size(), 2u);
+  EXPECT_EQ(r.events[1].kind, EventKind::kDmaUnmap);
+  EXPECT_EQ(r.events[2].kind, EventKind::kDmaSyncForDevice);
+  EXPECT_EQ(r.events[2].dma, DmaAddr(0x90000000));
+  EXPECT_EQ(r.events[3].kind, EventKind::kIommuMap);
+  EXPECT_EQ(r.events[4].dir, DmaDirection::kFromDevice);
+}
+
+TEST(FtraceReader, MalformedLinesAreReportedWithLineNumberAndReason) {
+  const Read r = ReadFile("malformed.txt");
+  ASSERT_EQ(r.events.size(), 2u);
+  EXPECT_EQ(r.events[0].where.line, 2u);
+  EXPECT_EQ(r.events[1].where.line, 14u);
+  EXPECT_EQ(r.summary.lines, 14u);
+  EXPECT_EQ(r.summary.unknown, 1u);
+  EXPECT_EQ(r.summary.malformed, 10u);
+  const std::vector<TraceProblem> want = {
+      {3, "malformed.txt:3: no [cpu] field"},
+      {4, "malformed.txt:4: no [cpu] field"},
+      {5, "malformed.txt:5: no timestamp after the [cpu] field"},
+      {6, "malformed.txt:6: dma_map_phys: unknown direction 'SIDEWAYS'"},
+      {7, "malformed.txt:7: dma_map_phys: bad hex in 'dma_addr': 'xyz'"},
+      {8, "malformed.txt:8: dma_map_phys: missing field 'size'"},
+      {9,
+       "malformed.txt:9: dma_map_sg: bad array in 'dma_addrs' (want {0x..,..}, at most 4096 "
+       "entries)"},
+      {10, "malformed.txt:10: dma_sync_sg_for_cpu: sizes has 1 entries, dma_addrs 2"},
+      {11, "malformed.txt:11: dma_unmap_phys: bad attrs 'skip-cpu-sync'"},
+      {12, "malformed.txt:12: map: fields do not start with 'IOMMU:'"},
+  };
+  EXPECT_EQ(r.summary.problems, want);
+  EXPECT_EQ(r.summary.unknown_by_name.at("net_dev_xmit"), 1u);
+  EXPECT_EQ(r.summary.ToString(), "14 lines, 2 events, 1 unknown (net_dev_xmit: 1), 10 malformed");
+}
+
+TEST(FtraceReader, StrictModeStopsAtTheFirstMalformedLine) {
+  EventLog log;
+  Result<TraceReadSummary> s = ReadFtrace(TestData("malformed.txt"), log, Named("m.txt", true));
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().code(), ErrorCode::kParse);
+  EXPECT_EQ(s.error().message(), "m.txt:3: no [cpu] field");
+  EXPECT_EQ(log.events().size(), 1u);
+}
+
+TEST(FtraceReader, StrictModeStopsAtTheFirstUnknownEvent) {
+  EventLog log;
+  Result<TraceReadSummary> s = ReadFtrace(TestData("trace_cmd_dma.txt"), log, Named("t.txt", true));
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().message(), "t.txt:12: unknown event 'sched_switch'");
+  EXPECT_EQ(log.events().size(), 7u);
+}
+
+TEST(FtraceReader, StreamAndMemoryReadsAgree) {
+  const std::string text = TestData("tracefs_dma.txt");
+  EventLog from_text, from_stream;
+  ASSERT_TRUE(ReadFtrace(text, from_text, Named("x")).ok());
+  std::istringstream in(text);
+  ASSERT_TRUE(ReadFtrace(in, from_stream, Named("x")).ok());
+  EXPECT_EQ(from_text.events(), from_stream.events());
+}
+
+TEST(FtraceReader, LimitsBoundLinesAndArrays) {
+  TraceReadOptions o = Named("l.txt");
+  o.max_array_length = 2;
+  o.max_line_length = 300;
+  const std::string line =
+      "a-1 [000] 1.0: dma_sync_sg_for_cpu: d dir=TO_DEVICE dma_addrs={0x1,0x2,0x3} "
+      "sizes={0x1,0x1,0x1}\n" +
+      std::string(400, 'x') + "\n";
+  EventLog log;
+  Result<TraceReadSummary> s = ReadFtrace(line, log, o);
+  ASSERT_TRUE(s.ok());
+  EXPECT_EQ(s->malformed, 2u);
+  EXPECT_EQ(s->problems[1].message, "l.txt:2: line longer than 300 bytes");
+}
+
+TEST(FtraceReader, MappingErrorCookieMarksTheMapFailed) {
+  EventLog log;
+  ASSERT_TRUE(ReadFtrace("t-1 [0] 1.5: dma_map_phys: d dir=TO_DEVICE dma_addr=ffffffffffffffff "
+                         "size=64 phys_addr=1000 attrs=\n",
+                         log)
+                  .ok());
+  ASSERT_EQ(log.events().size(), 1u);
+  EXPECT_TRUE(log.events()[0].failed);
+  EXPECT_EQ(log.events()[0].where.file, std::string("<stream>"));
+}
+
+}  // namespace
+}  // namespace dmakit
