@@ -1,0 +1,141 @@
+// Checker: an EventSink that applies every rule of rule.h to the events of a run, live on the
+// simulator or offline on a trace (it sees nothing but events, so both give the same verdicts).
+//
+// State kept: one entry per live DMA mapping/allocation (MappingTable) with the ownership of
+// each cache line it covers; the platform (RAM banks, device limits and coherence, from
+// kRamBank/kDeviceAdd); IOMMU attachments and translations; lines that may be in the CPU
+// cache; page-table lines not yet cleaned for a non-coherent walker; live CPU mappings.
+//
+// What the checker learns only from events: cache maintenance comes from kCacheMaintenance and
+// kPrepareCpuMapping (not inferred from map/sync calls); device coherence from kDeviceAdd (an
+// unknown device counts as non-coherent); RAM from kRamBank (with none, DMA001 is off).
+// Events whose producer orders them wrongly (a page freed before its unmap event) are judged
+// in the order given.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <deque>
+#include <vector>
+
+#include <absl/container/btree_map.h>
+#include <absl/container/flat_hash_map.h>
+
+#include "dmakit/check/cpu_alias_table.h"
+#include "dmakit/check/iommu_state.h"
+#include "dmakit/check/line_set.h"
+#include "dmakit/check/mapping_table.h"
+#include "dmakit/check/rule.h"
+#include "dmakit/check/violation.h"
+#include "dmakit/core/event_sink.h"
+
+namespace dmakit {
+
+enum class CheckMode : uint8_t {
+  kReport,       // keep every violation and go on (default)
+  kStopAtFirst,  // keep the first violation, then ignore every later event (stopped())
+  kCountOnly,    // keep no Violation objects, only counts per rule
+};
+
+struct CheckerOptions {
+  CheckMode mode = CheckMode::kReport;
+  uint64_t line_size = kDefaultLineSize;  // bytes; the unit of ownership (power of two)
+  size_t retired_kept = 64;               // unmapped mappings kept for ownership histories
+};
+
+class Checker final : public EventSink {
+ public:
+  explicit Checker(CheckerOptions options = {});
+
+  void OnEvent(const Event& event) override;
+  // Reports mappings whose error was never checked and every mapping still live (leaks).
+  void OnEnd() override;
+
+  // Per-rule suppression: a suppressed rule is neither kept nor counted.
+  void Suppress(RuleId rule) { suppressed_[static_cast<size_t>(rule)] = true; }
+  void Unsuppress(RuleId rule) { suppressed_[static_cast<size_t>(rule)] = false; }
+  bool suppressed(RuleId rule) const { return suppressed_[static_cast<size_t>(rule)]; }
+
+  // kStopAtFirst only: a violation was found and later events are ignored.
+  bool stopped() const { return stopped_; }
+  // Empty in kCountOnly mode.
+  const std::vector<Violation>& violations() const { return violations_; }
+  uint64_t count(RuleId rule) const { return counts_[static_cast<size_t>(rule)]; }
+  uint64_t total() const { return total_; }
+
+  // Line-aligned physical ranges named by violations of events numbered below `seq` (OnEnd
+  // reports have seq 0 and are excluded), merged and sorted. Empty in kCountOnly mode.
+  std::vector<PhysRange> ViolatedLinesBefore(uint64_t seq) const;
+  // Did a violation of an event numbered below `seq` name the line holding `addr`?
+  bool HadViolationOnLine(PhysAddr addr, uint64_t seq) const;
+
+  size_t live_mappings() const { return mappings_.size(); }
+  const CheckerOptions& options() const { return options_; }
+
+ private:
+  struct DeviceInfo {
+    bool coherent = false;
+    uint64_t max_seg_size = 0;
+    uint64_t seg_boundary = 0;
+    Symbol iommu_node;  // node carrying the IOMMU attachment (empty: the device itself)
+  };
+
+  // --- dma_debug_rules.cc ---
+  void OnMap(const Event& e);
+  void OnAlloc(const Event& e);
+  void OnUnmap(const Event& e);
+  void OnSync(const Event& e);
+  void OnMappingError(const Event& e);
+  void OnDeviceRelease(const Event& e);
+  void CheckMapPlacement(const Event& e, const Mapping& m);
+  void CheckOverlap(const Event& e, const Mapping& m);
+  bool CheckUnmanaged(const Event& e);
+  void CheckErrorChecked(const Event& e, Mapping& m);
+  Mapping* SyncSegment(const Event& e, DmaAddr dma, uint64_t size, PhysRange phys);
+  Mapping* MatchExact(const Event& e);
+  // --- access_rules.cc ---
+  void OnCpuAccess(const Event& e);
+  void OnDeviceAccess(const Event& e);
+  void OnPageFree(const Event& e);
+  // --- cpu_memory_rules.cc ---
+  void OnCpuMap(const Event& e);
+  void OnCacheMaintenance(const Event& e);
+  // --- iommu_rules.cc ---
+  void OnIommuMap(const Event& e);
+  void OnIommuUnmap(const Event& e);
+  void OnIotlbStaleHit(const Event& e);
+  void OnPageTableWalk(const Event& e);
+  void CheckStaleTranslation(const Event& e);
+
+  // --- checker.cc: shared helpers ---
+  bool Enabled(RuleId rule) const { return !suppressed(rule) && !stopped_; }
+  // A violation about event `e` and (optionally) mapping `m`, with lines set to m's lines.
+  Violation Make(RuleId rule, const Event& e, const Mapping* m, std::string message) const;
+  void Report(Violation v);
+  const DeviceInfo* Device(Symbol device) const;
+  bool IsCoherent(Symbol device) const;
+  // Moves ownership of m's lines covered by device range `dma` and records the transition.
+  void Transition(Mapping& m, const Event& e, DmaRange dma, Owner owner);
+  // Line-aligned physical ranges of m's lines (for Violation::lines).
+  std::vector<PhysRange> LinesOf(const Mapping& m) const;
+  std::vector<OwnershipTransition> HistoryOf(PhysAddr line);
+  void Retire(uint32_t id);
+
+  CheckerOptions options_;
+  MappingTable mappings_;
+  std::deque<Mapping> retired_;
+  absl::flat_hash_map<Symbol, DeviceInfo, std::hash<Symbol>> devices_;
+  absl::btree_map<uint64_t, uint64_t> ram_;  // begin -> end
+  IommuState iommu_;
+  LineSet maybe_cached_;
+  LineSet pt_dirty_;
+  CpuAliasTable cpu_aliases_;
+
+  std::array<bool, kRuleCount> suppressed_{};
+  std::array<uint64_t, kRuleCount> counts_{};
+  uint64_t total_ = 0;
+  bool stopped_ = false;
+  std::vector<Violation> violations_;
+};
+
+}  // namespace dmakit

@@ -1,0 +1,94 @@
+// IommuState: what the checker knows of IOMMU domains from events: which device node is
+// attached to which domain (and its type), the live IOVA translations of each domain, and the
+// IOVA ranges unmapped since the last IOTLB invalidate that covers them (the lazy-flush window
+// during which a device can still translate through a stale IOTLB entry).
+//
+// Modelled: page-table-level translations as kIommuMap/kIommuUnmap report them; a map that
+// overlaps a live translation is not recorded (the page table rejects it). A partial unmap
+// splits the translation. Not modelled: which entries the IOTLB actually caches (the simulator
+// reports real stale hits as kIotlbStaleHit); an invalidate that overlaps a pending range
+// clears the whole pending range; re-mapping an IOVA clears its pending range.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <utility>
+#include <vector>
+
+#include <absl/container/btree_map.h>
+#include <absl/container/flat_hash_map.h>
+
+#include "dmakit/check/range_index.h"
+#include "dmakit/core/addr_range.h"
+#include "dmakit/core/source_loc.h"
+#include "dmakit/core/symbol.h"
+
+namespace dmakit {
+
+class IommuState {
+ public:
+  struct Attachment {
+    uint64_t domain = 0;
+    Symbol type;  // "dma", "unmanaged", "identity", "blocked"
+  };
+  struct Translation {
+    uint64_t iova = 0;
+    uint64_t end = 0;
+    uint64_t phys = 0;
+    uint64_t seq = 0;
+    SourceLoc where;
+    Symbol device;
+  };
+  struct Pending {
+    uint64_t iova = 0;
+    uint64_t end = 0;
+    uint64_t seq = 0;  // of the unmap
+    SourceLoc where;
+  };
+
+  void Attach(Symbol node, uint64_t domain, Symbol type);
+  void Detach(Symbol node);
+  const Attachment* AttachmentOf(Symbol node) const;
+
+  // Live translations of `domain` overlapping [iova, end).
+  std::vector<Translation> Overlapping(uint64_t domain, uint64_t iova, uint64_t end) const;
+  // Records a translation; precondition: it overlaps nothing live in its domain.
+  void Map(uint64_t domain, const Translation& t);
+  // Removes [iova, end) from the live translations (splitting partly covered ones), opens a
+  // pending window over it, and returns the parts removed.
+  std::vector<Translation> Unmap(uint64_t domain, uint64_t iova, uint64_t end, uint64_t seq,
+                                 SourceLoc where);
+  // domain 0: every domain; size 0: the whole domain.
+  void Invalidate(uint64_t domain, uint64_t iova, uint64_t size);
+  std::optional<Pending> StaleAt(uint64_t domain, uint64_t iova) const;
+
+  // Calls fn(domain, const Translation&) for live translations whose physical range overlaps
+  // [phys, end); fn returns false to stop.
+  template <typename F>
+  void ForEachOnPhys(uint64_t phys, uint64_t end, F&& fn) const {
+    by_phys_.ForEachOverlap(phys, end, [&](uint64_t, uint64_t, const PhysRef& ref) {
+      const auto& live = live_.at(ref.domain);
+      return fn(ref.domain, live.at(ref.iova));
+    });
+  }
+
+ private:
+  struct PhysRef {
+    uint64_t domain;
+    uint64_t iova;
+    bool operator==(const PhysRef&) const = default;
+  };
+  struct SymbolHash {
+    size_t operator()(const Symbol& s) const { return s.hash(); }
+  };
+  void Insert(uint64_t domain, const Translation& t);
+  void ClearPending(uint64_t domain, uint64_t iova, uint64_t end);
+
+  absl::flat_hash_map<Symbol, Attachment, SymbolHash> attach_;
+  absl::flat_hash_map<uint64_t, absl::btree_map<uint64_t, Translation>> live_;
+  absl::flat_hash_map<uint64_t, RangeIndex<uint64_t>> pending_;  // value: unmap seq
+  absl::flat_hash_map<uint64_t, Pending> pending_info_;          // by unmap seq
+  RangeIndex<PhysRef> by_phys_;
+};
+
+}  // namespace dmakit

@@ -1,0 +1,152 @@
+// MappingTable: every live DMA mapping and allocation the checker knows of, indexed three ways:
+//   - exactly by (device, device address), as dma-debug looks up unmap and free;
+//   - by device-address range per device, for sync lookups by containment (a partial sync of a
+//     mapping is legal, so a sync names any address inside a mapped segment);
+//   - by physical range, for the cache-line questions (overlap, ownership on CPU and device
+//     accesses, pages freed while mapped).
+// All lookups are hash or B-tree based: 256k live mappings cost O(log n) per call.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include <absl/container/flat_hash_map.h>
+#include <absl/container/inlined_vector.h>
+
+#include "dmakit/check/line_ownership.h"
+#include "dmakit/check/range_index.h"
+#include "dmakit/core/addr_range.h"
+#include "dmakit/core/event.h"
+
+namespace dmakit {
+
+// One contiguous piece of a mapping: `size` bytes at `dma` on the device side backed by `phys`.
+// A single/page mapping has one piece; an sg mapping one per sg entry, placed in the DMA
+// segments in order (an IOMMU may merge several entries into one DMA segment).
+struct MappingPiece {
+  DmaAddr dma;
+  PhysAddr phys;
+  uint64_t size = 0;
+  uint64_t first_line = 0;  // index of this piece's first cache line in the mapping's lines
+
+  PhysRange phys_range() const { return PhysRange(phys, size); }
+  DmaRange dma_range() const { return DmaRange(dma, size); }
+};
+
+struct Mapping {
+  uint32_t id = 0;
+  Symbol device;
+  MapApi api = MapApi::kNone;
+  DmaAddr dma;  // the handle: exact lookups use it
+  uint64_t size = 0;
+  DmaDirection dir = DmaDirection::kNone;
+  DmaAttrs attrs;
+  CpuAddr cpu;  // allocations only
+  uint32_t nents = 0;
+  uint32_t mapped_nents = 0;
+  uint64_t seq = 0;
+  SourceLoc where;
+  bool coherent_device = false;
+  bool needs_error_check = false;  // single/page/resource maps, as in dma-debug
+  bool error_checked = false;
+  bool error_reported = false;
+  bool release_reported = false;
+  absl::InlinedVector<DmaRange, 1> segments;  // device-side segments (containment lookups)
+  absl::InlinedVector<MappingPiece, 1> pieces;
+  LineOwnership lines;
+  OwnershipHistory history;
+
+  bool is_alloc() const {
+    return api == MapApi::kCoherent || api == MapApi::kNoncoherent || api == MapApi::kPages;
+  }
+  // dma_map_resource maps MMIO: no RAM lines, no ownership.
+  bool has_lines() const { return api != MapApi::kResource; }
+  // dma-debug's overlap tracking skips to-device and SKIP_CPU_SYNC mappings.
+  bool tracks_overlap() const {
+    return !is_alloc() && has_lines() && dir != DmaDirection::kToDevice && !attrs.skip_cpu_sync();
+  }
+
+ private:
+  friend class MappingTable;
+  uint32_t next_same_key_ = UINT32_MAX;
+};
+
+class MappingTable {
+ public:
+  explicit MappingTable(uint64_t line_size);
+
+  uint64_t line_size() const { return line_size_; }
+
+  // Builds the pieces of a map/alloc event. sg entries past mapped_nents have no DMA side;
+  // when an entry's page offset differs from the segment's running position, the position is
+  // padded to the next page, as the IOMMU DMA backend lays entries out.
+  static absl::InlinedVector<MappingPiece, 1> PiecesOf(const Event& map_event, uint64_t line_size,
+                                                       absl::InlinedVector<DmaRange, 1>* segs);
+
+  // Indexes `m` (its pieces and segments must be set) and returns the stored mapping. Its
+  // line ownership is initialised to `initial` over all of its lines.
+  Mapping& Insert(Mapping m, Owner initial);
+  Mapping* Get(uint32_t id);
+  // Removes and returns the mapping.
+  Mapping Remove(uint32_t id);
+  size_t size() const { return live_; }
+
+  // Live mappings of `device` whose handle is exactly `dma`, newest first.
+  std::vector<Mapping*> FindExact(Symbol device, DmaAddr dma);
+  // The live mapping of `device` with a device-side segment containing `addr`, and that
+  // segment; nullopt when none. When several contain it, the newest wins.
+  struct Containing {
+    Mapping* mapping;
+    DmaRange segment;
+  };
+  std::optional<Containing> FindContaining(Symbol device, DmaAddr addr);
+
+  // Calls fn(Mapping&, const MappingPiece&) for every piece whose physical range overlaps
+  // `range`; fn returns false to stop.
+  template <typename F>
+  void ForEachOnPhys(PhysRange range, F&& fn) {
+    phys_.ForEachOverlap(range.base.value(), range.end().value(),
+                         [&](uint64_t, uint64_t, const PieceRef& ref) {
+                           Mapping& m = *slots_[ref.id];
+                           return fn(m, m.pieces[ref.piece]);
+                         });
+  }
+
+  // Ids of every live mapping, in map order (seq).
+  std::vector<uint32_t> LiveIds() const;
+
+  // Line index in `m` of the line starting at `line` within `piece` (line-aligned address).
+  uint64_t LineIndex(const MappingPiece& piece, PhysAddr line) const {
+    return piece.first_line + (line.value() / line_size_ - piece.phys.value() / line_size_);
+  }
+
+ private:
+  struct Key {
+    Symbol device;
+    uint64_t dma;
+    bool operator==(const Key&) const = default;
+    template <typename H>
+    friend H AbslHashValue(H h, const Key& k) {
+      return H::combine(std::move(h), k.device.hash(), k.dma);
+    }
+  };
+  struct PieceRef {
+    uint32_t id;
+    uint32_t piece;
+    bool operator==(const PieceRef&) const = default;
+  };
+  struct SymbolHash {
+    size_t operator()(const Symbol& s) const { return s.hash(); }
+  };
+
+  uint64_t line_size_;
+  std::vector<std::optional<Mapping>> slots_;
+  std::vector<uint32_t> free_;
+  size_t live_ = 0;
+  absl::flat_hash_map<Key, uint32_t> exact_;  // head of a chain through next_same_key_
+  absl::flat_hash_map<Symbol, RangeIndex<uint32_t>, SymbolHash> by_dma_;
+  RangeIndex<PieceRef> phys_;
+};
+
+}  // namespace dmakit

@@ -1,0 +1,234 @@
+// Checker: dispatch by event kind, platform bookkeeping and the shared reporting helpers. The
+// rule families live in dma_debug_rules.cc, access_rules.cc, cpu_memory_rules.cc and
+// iommu_rules.cc.
+#include "dmakit/check/checker.h"
+
+#include <algorithm>
+#include <utility>
+
+#include <fmt/format.h>
+
+namespace dmakit {
+
+Checker::Checker(CheckerOptions options)
+    : options_(options),
+      mappings_(options.line_size),
+      maybe_cached_(options.line_size),
+      pt_dirty_(options.line_size) {}
+
+void Checker::OnEvent(const Event& e) {
+  if (stopped_) return;
+  switch (e.kind) {
+    case EventKind::kDmaMap:
+      return OnMap(e);
+    case EventKind::kDmaUnmap:
+    case EventKind::kDmaFree:
+      return OnUnmap(e);
+    case EventKind::kDmaSyncForCpu:
+    case EventKind::kDmaSyncForDevice:
+      return OnSync(e);
+    case EventKind::kDmaMappingError:
+      return OnMappingError(e);
+    case EventKind::kDmaAlloc:
+      return OnAlloc(e);
+    case EventKind::kDeviceRelease:
+      return OnDeviceRelease(e);
+    case EventKind::kPrepareCpuMapping:
+      maybe_cached_.Remove(e.phys_range());
+      return;
+    case EventKind::kIommuAttach:
+      iommu_.Attach(e.device, e.domain, e.text);
+      return;
+    case EventKind::kIommuDetach:
+      iommu_.Detach(e.device);
+      return;
+    case EventKind::kIommuMap:
+      return OnIommuMap(e);
+    case EventKind::kIommuUnmap:
+      return OnIommuUnmap(e);
+    case EventKind::kIotlbInvalidate:
+      iommu_.Invalidate(e.domain, e.dma.value(), e.size);
+      return;
+    case EventKind::kIotlbStaleHit:
+      return OnIotlbStaleHit(e);
+    case EventKind::kPageTableWrite:
+      if (e.text.view() == "noncoherent") pt_dirty_.Add(e.phys_range());
+      return;
+    case EventKind::kPageTableWalk:
+      return OnPageTableWalk(e);
+    case EventKind::kCpuAccess:
+      return OnCpuAccess(e);
+    case EventKind::kCpuMap:
+      return OnCpuMap(e);
+    case EventKind::kCpuUnmap:
+      cpu_aliases_.Unmap(e.cpu);
+      return;
+    case EventKind::kCacheMaintenance:
+      return OnCacheMaintenance(e);
+    case EventKind::kPageFree:
+      return OnPageFree(e);
+    case EventKind::kDeviceAccess:
+      return OnDeviceAccess(e);
+    case EventKind::kRamBank:
+      if (e.size != 0) ram_[e.phys.value()] = e.phys.value() + e.size;
+      return;
+    case EventKind::kDeviceAdd:
+      devices_[e.device] = DeviceInfo{e.coherent, e.max_seg_size, e.seg_boundary, e.text};
+      return;
+    case EventKind::kPageAlloc:
+    case EventKind::kIommuFault:
+    case EventKind::kCorruption:
+    case EventKind::kNote:
+      return;
+  }
+}
+
+void Checker::OnEnd() {
+  for (uint32_t id : mappings_.LiveIds()) {
+    if (stopped_) return;
+    Mapping& m = *mappings_.Get(id);
+    Event end;
+    end.device = m.device;
+    end.dma = m.dma;
+    end.size = m.size;
+    end.dir = m.dir;
+    if (m.needs_error_check && !m.error_checked && !m.error_reported &&
+        Enabled(RuleId::kMappingErrorUnchecked)) {
+      m.error_reported = true;
+      Report(Make(RuleId::kMappingErrorUnchecked, end, &m,
+                  fmt::format("device driver failed to check map error [device address={}] "
+                              "[size={} bytes] [mapped as {}]",
+                              Hex(m.dma), m.size, ToString(m.api))));
+    }
+    if (!m.release_reported && Enabled(RuleId::kLeakAtEnd)) {
+      Report(Make(RuleId::kLeakAtEnd, end, &m,
+                  fmt::format("DMA-API leak at end of run [device address={}] [size={} bytes] "
+                              "[mapped as {}] [direction={}]",
+                              Hex(m.dma), m.size, ToString(m.api), ToString(m.dir))));
+    }
+  }
+}
+
+Violation Checker::Make(RuleId rule, const Event& e, const Mapping* m, std::string message) const {
+  Violation v;
+  v.rule = rule;
+  v.seq = e.seq;
+  v.device = e.device;
+  v.message = std::move(message);
+  v.dma = e.dma;
+  v.phys = e.phys;
+  v.size = e.size;
+  v.dir = e.dir;
+  v.where = e.where;
+  if (m != nullptr) {
+    v.mapping_dir = m->dir;
+    v.mapping_where = m->where;
+    v.mapping_seq = m->seq;
+    if (v.device.empty()) v.device = m->device;
+    if (options_.mode != CheckMode::kCountOnly) v.lines = LinesOf(*m);
+  }
+  return v;
+}
+
+void Checker::Report(Violation v) {
+  size_t r = static_cast<size_t>(v.rule);
+  if (suppressed_[r] || stopped_) return;
+  ++counts_[r];
+  ++total_;
+  if (options_.mode == CheckMode::kCountOnly) return;
+  if (!v.lines.empty()) v.history = HistoryOf(v.lines.front().base);
+  violations_.push_back(std::move(v));
+  if (options_.mode == CheckMode::kStopAtFirst) stopped_ = true;
+}
+
+const Checker::DeviceInfo* Checker::Device(Symbol device) const {
+  auto it = devices_.find(device);
+  return it == devices_.end() ? nullptr : &it->second;
+}
+
+bool Checker::IsCoherent(Symbol device) const {
+  const DeviceInfo* d = Device(device);
+  return d != nullptr && d->coherent;
+}
+
+void Checker::Transition(Mapping& m, const Event& e, DmaRange dma, Owner owner) {
+  uint64_t line = options_.line_size;
+  for (const MappingPiece& p : m.pieces) {
+    DmaRange part = p.dma_range().Intersect(dma);
+    if (part.empty()) continue;
+    PhysAddr phys = p.phys + (part.base - p.dma);
+    PhysRange lines = PhysRange(phys, part.size).AlignOut(line);
+    m.lines.Set(mappings_.LineIndex(p, lines.base), lines.size / line, owner);
+  }
+  m.history.Push(OwnershipTransition{e.seq, e.kind, e.device, e.dir, owner, dma, e.where});
+}
+
+std::vector<PhysRange> Checker::LinesOf(const Mapping& m) const {
+  std::vector<PhysRange> out;
+  if (!m.has_lines()) return out;
+  for (const MappingPiece& p : m.pieces) out.push_back(p.phys_range().AlignOut(options_.line_size));
+  return out;
+}
+
+std::vector<OwnershipTransition> Checker::HistoryOf(PhysAddr line) {
+  std::vector<OwnershipTransition> all;
+  auto collect = [&](const Mapping& m) {
+    for (size_t i = 0; i < m.history.size(); ++i) {
+      const OwnershipTransition& t = m.history.at(i);
+      for (const MappingPiece& p : m.pieces) {
+        if (!p.phys_range().AlignOut(options_.line_size).Contains(line)) continue;
+        if (!p.dma_range().Overlaps(t.dma)) continue;
+        all.push_back(t);
+        break;
+      }
+    }
+  };
+  mappings_.ForEachOnPhys(PhysRange(line, options_.line_size), [&](Mapping& m, const auto&) {
+    collect(m);
+    return true;
+  });
+  for (const Mapping& m : retired_) collect(m);
+  std::sort(all.begin(), all.end(), [](const auto& a, const auto& b) { return a.seq < b.seq; });
+  all.erase(std::unique(all.begin(), all.end(),
+                        [](const auto& a, const auto& b) { return a.seq == b.seq; }),
+            all.end());
+  constexpr size_t kKeep = 6;
+  if (all.size() > kKeep) all.erase(all.begin(), all.end() - kKeep);
+  return all;
+}
+
+void Checker::Retire(uint32_t id) {
+  Mapping m = mappings_.Remove(id);
+  if (options_.retired_kept == 0) return;
+  if (retired_.size() >= options_.retired_kept) retired_.pop_front();
+  retired_.push_back(std::move(m));
+}
+
+std::vector<PhysRange> Checker::ViolatedLinesBefore(uint64_t seq) const {
+  std::vector<PhysRange> all;
+  for (const Violation& v : violations_) {
+    if (v.seq == 0 || v.seq >= seq) continue;
+    all.insert(all.end(), v.lines.begin(), v.lines.end());
+  }
+  std::sort(all.begin(), all.end(),
+            [](const PhysRange& a, const PhysRange& b) { return a.base < b.base; });
+  std::vector<PhysRange> merged;
+  for (const PhysRange& r : all) {
+    if (!merged.empty() && r.base <= merged.back().end()) {
+      if (r.end() > merged.back().end())
+        merged.back() = PhysRange::FromBounds(merged.back().base, r.end());
+    } else {
+      merged.push_back(r);
+    }
+  }
+  return merged;
+}
+
+bool Checker::HadViolationOnLine(PhysAddr addr, uint64_t seq) const {
+  for (const Violation& v : violations_) {
+    if (v.seq != 0 && v.seq < seq && v.CoversLine(addr)) return true;
+  }
+  return false;
+}
+
+}  // namespace dmakit

@@ -1,0 +1,92 @@
+// IOMMU rules: DMA108 stale IOTLB access, DMA109 map over a live translation, DMA110 unmap of
+// nothing, DMA111 page-table write not cleaned for a non-coherent walker.
+#include <fmt/format.h>
+
+#include "dmakit/check/checker.h"
+
+namespace dmakit {
+
+void Checker::OnIommuMap(const Event& e) {
+  const uint64_t iova = e.dma.value();
+  std::vector<IommuState::Translation> live = iommu_.Overlapping(e.domain, iova, iova + e.size);
+  if (live.empty()) {
+    iommu_.Map(e.domain, IommuState::Translation{iova, iova + e.size, e.phys.value(), e.seq,
+                                                 e.where, e.device});
+    return;
+  }
+  if (!Enabled(RuleId::kIommuMapOverLive)) return;
+  const IommuState::Translation& t = live.front();
+  Violation v = Make(RuleId::kIommuMapOverLive, e, nullptr,
+                     fmt::format("IOMMU map over a live mapping [domain={}] [iova={}] [size={} "
+                                 "bytes] [phys={}] [live iova={}] [live size={} bytes] [live "
+                                 "phys={}]",
+                                 e.domain, Hex(iova), e.size, Hex(e.phys), Hex(t.iova),
+                                 t.end - t.iova, Hex(t.phys)));
+  v.mapping_where = t.where;
+  v.mapping_seq = t.seq;
+  v.lines = {PhysRange(PhysAddr(t.phys), t.end - t.iova).AlignOut(options_.line_size)};
+  Report(std::move(v));
+}
+
+void Checker::OnIommuUnmap(const Event& e) {
+  const uint64_t iova = e.dma.value();
+  bool nothing = e.failed;
+  if (!e.failed) nothing = iommu_.Unmap(e.domain, iova, iova + e.size, e.seq, e.where).empty();
+  if (!nothing || !Enabled(RuleId::kIommuUnmapNothing)) return;
+  Report(Make(RuleId::kIommuUnmapNothing, e, nullptr,
+              fmt::format("IOMMU unmap of a range with nothing mapped [domain={}] [iova={}] "
+                          "[size={} bytes]",
+                          e.domain, Hex(iova), e.size)));
+}
+
+void Checker::OnIotlbStaleHit(const Event& e) {
+  if (!Enabled(RuleId::kStaleIotlbAccess)) return;
+  Violation v = Make(RuleId::kStaleIotlbAccess, e, nullptr,
+                     fmt::format("device {} through a stale IOTLB entry [domain={}] [iova={}] "
+                                 "[phys={}] [size={} bytes]",
+                                 ToString(e.access), e.domain, Hex(e.dma), Hex(e.phys), e.size));
+  if (auto p = iommu_.StaleAt(e.domain, e.dma.value())) {
+    v.mapping_where = p->where;
+    v.mapping_seq = p->seq;
+  }
+  if (e.size != 0) v.lines = {e.phys_range().AlignOut(options_.line_size)};
+  Report(std::move(v));
+}
+
+void Checker::CheckStaleTranslation(const Event& e) {
+  if (!Enabled(RuleId::kStaleIotlbAccess)) return;
+  const DeviceInfo* info = Device(e.device);
+  Symbol node = info != nullptr && !info->iommu_node.empty() ? info->iommu_node : e.device;
+  const IommuState::Attachment* att = iommu_.AttachmentOf(node);
+  if (att == nullptr) return;
+  auto p = iommu_.StaleAt(att->domain, e.dma.value());
+  if (!p) return;
+  Violation v =
+      Make(RuleId::kStaleIotlbAccess, e, nullptr,
+           fmt::format("device {} of an IOVA unmapped since the last IOTLB invalidate "
+                       "[domain={}] [iova={}] [phys={}] [size={} bytes] [unmapped "
+                       "range={}]",
+                       ToString(e.access), att->domain, Hex(e.dma), Hex(e.phys), e.size,
+                       ToString(DmaRange::FromBounds(DmaAddr(p->iova), DmaAddr(p->end)))));
+  v.mapping_where = p->where;
+  v.mapping_seq = p->seq;
+  if (e.size != 0) v.lines = {e.phys_range().AlignOut(options_.line_size)};
+  Report(std::move(v));
+}
+
+void Checker::OnPageTableWalk(const Event& e) {
+  const PhysRange range(e.phys, e.size == 0 ? 8 : e.size);
+  std::vector<PhysRange> dirty = pt_dirty_.Find(range);
+  if (dirty.empty()) return;
+  pt_dirty_.Remove(range);  // one report per unflushed write
+  if (!Enabled(RuleId::kPageTableWriteNotCleaned)) return;
+  Violation v = Make(RuleId::kPageTableWriteNotCleaned, e, nullptr,
+                     fmt::format("non-coherent IOMMU walk reads a page-table line the CPU wrote "
+                                 "but did not clean [domain={}] [iova={}] [descriptor={}] "
+                                 "[cacheline={}]",
+                                 e.domain, Hex(e.dma), Hex(e.phys), Hex(dirty.front().base)));
+  v.lines = std::move(dirty);
+  Report(std::move(v));
+}
+
+}  // namespace dmakit

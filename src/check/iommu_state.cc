@@ -1,0 +1,103 @@
+#include "dmakit/check/iommu_state.h"
+
+namespace dmakit {
+
+void IommuState::Attach(Symbol node, uint64_t domain, Symbol type) {
+  attach_[node] = Attachment{domain, type};
+}
+
+void IommuState::Detach(Symbol node) { attach_.erase(node); }
+
+const IommuState::Attachment* IommuState::AttachmentOf(Symbol node) const {
+  auto it = attach_.find(node);
+  return it == attach_.end() ? nullptr : &it->second;
+}
+
+std::vector<IommuState::Translation> IommuState::Overlapping(uint64_t domain, uint64_t iova,
+                                                             uint64_t end) const {
+  std::vector<Translation> out;
+  auto d = live_.find(domain);
+  if (d == live_.end() || iova >= end) return out;
+  const auto& m = d->second;
+  auto it = m.upper_bound(iova);
+  if (it != m.begin()) {
+    auto prev = std::prev(it);
+    if (prev->second.end > iova) out.push_back(prev->second);
+  }
+  for (; it != m.end() && it->first < end; ++it) out.push_back(it->second);
+  return out;
+}
+
+void IommuState::Insert(uint64_t domain, const Translation& t) {
+  live_[domain][t.iova] = t;
+  by_phys_.Insert(t.phys, t.phys + (t.end - t.iova), PhysRef{domain, t.iova});
+}
+
+void IommuState::Map(uint64_t domain, const Translation& t) {
+  ClearPending(domain, t.iova, t.end);
+  Insert(domain, t);
+}
+
+std::vector<IommuState::Translation> IommuState::Unmap(uint64_t domain, uint64_t iova, uint64_t end,
+                                                       uint64_t seq, SourceLoc where) {
+  std::vector<Translation> hit = Overlapping(domain, iova, end);
+  for (const Translation& t : hit) {
+    live_[domain].erase(t.iova);
+    by_phys_.Erase(t.phys, PhysRef{domain, t.iova});
+    if (t.iova < iova) {  // keep the head
+      Translation head = t;
+      head.end = iova;
+      Insert(domain, head);
+    }
+    if (t.end > end) {  // keep the tail
+      Translation tail = t;
+      tail.phys = t.phys + (end - t.iova);
+      tail.iova = end;
+      Insert(domain, tail);
+    }
+  }
+  if (!hit.empty()) {
+    pending_[domain].Insert(iova, end, seq);
+    pending_info_[seq] = Pending{iova, end, seq, where};
+  }
+  return hit;
+}
+
+void IommuState::ClearPending(uint64_t domain, uint64_t iova, uint64_t end) {
+  auto p = pending_.find(domain);
+  if (p == pending_.end()) return;
+  std::vector<std::pair<uint64_t, uint64_t>> gone;
+  p->second.ForEachOverlap(iova, end, [&](uint64_t begin, uint64_t, uint64_t seq) {
+    gone.emplace_back(begin, seq);
+    return true;
+  });
+  for (auto [begin, seq] : gone) {
+    p->second.Erase(begin, seq);
+    pending_info_.erase(seq);
+  }
+}
+
+void IommuState::Invalidate(uint64_t domain, uint64_t iova, uint64_t size) {
+  uint64_t end = size == 0 ? UINT64_MAX : iova + size;
+  if (size == 0) iova = 0;
+  if (domain != 0) {
+    ClearPending(domain, iova, end);
+    return;
+  }
+  std::vector<uint64_t> domains;
+  for (const auto& [d, index] : pending_) domains.push_back(d);
+  for (uint64_t d : domains) ClearPending(d, iova, end);
+}
+
+std::optional<IommuState::Pending> IommuState::StaleAt(uint64_t domain, uint64_t iova) const {
+  auto p = pending_.find(domain);
+  if (p == pending_.end()) return std::nullopt;
+  std::optional<Pending> out;
+  p->second.ForEachOverlap(iova, iova + 1, [&](uint64_t, uint64_t, uint64_t seq) {
+    out = pending_info_.at(seq);
+    return false;
+  });
+  return out;
+}
+
+}  // namespace dmakit

@@ -1,0 +1,168 @@
+#include "dmakit/check/mapping_table.h"
+
+#include <algorithm>
+#include <utility>
+
+namespace dmakit {
+namespace {
+
+uint64_t LinesOf(PhysAddr phys, uint64_t size, uint64_t line_size) {
+  return PhysRange(phys, size).BlockCount(line_size);
+}
+
+}  // namespace
+
+MappingTable::MappingTable(uint64_t line_size) : line_size_(line_size) {}
+
+absl::InlinedVector<MappingPiece, 1> MappingTable::PiecesOf(
+    const Event& e, uint64_t line_size, absl::InlinedVector<DmaRange, 1>* segs) {
+  absl::InlinedVector<MappingPiece, 1> pieces;
+  uint64_t next_line = 0;
+  auto add = [&](DmaAddr dma, PhysAddr phys, uint64_t size) {
+    if (size == 0) return;
+    pieces.push_back(MappingPiece{dma, phys, size, next_line});
+    next_line += LinesOf(phys, size, line_size);
+  };
+  segs->clear();
+  if (e.sg.empty()) {
+    if (e.size != 0) segs->push_back(DmaRange(e.dma, e.size));
+    add(e.dma, e.phys, e.size);
+    return pieces;
+  }
+  // DMA segments: the entries with a DMA length (the first mapped_nents ones).
+  for (const SgSegment& s : e.sg) {
+    if (s.dma_length != 0) segs->push_back(DmaRange(s.dma, s.dma_length));
+  }
+  size_t seg = 0;
+  uint64_t pos = 0;  // offset inside (*segs)[seg]
+  for (const SgSegment& s : e.sg) {
+    if (seg >= segs->size()) break;
+    if (pos != 0 && ((pos ^ s.phys.value()) & (kPageSize - 1)) != 0) {
+      pos = ((pos + kPageSize - 1) & ~(kPageSize - 1)) + s.phys.OffsetIn(kPageSize);
+    }
+    if (pos >= (*segs)[seg].size && pos != 0) {
+      ++seg;
+      pos = 0;
+      if (seg >= segs->size()) break;
+    }
+    const DmaRange& d = (*segs)[seg];
+    uint64_t len = std::min(s.length, d.size - pos);
+    add(d.base + pos, s.phys, len);
+    pos += len;
+    if (pos >= d.size) {
+      ++seg;
+      pos = 0;
+    }
+  }
+  return pieces;
+}
+
+Mapping& MappingTable::Insert(Mapping m, Owner initial) {
+  uint32_t id;
+  if (!free_.empty()) {
+    id = free_.back();
+    free_.pop_back();
+  } else {
+    id = static_cast<uint32_t>(slots_.size());
+    slots_.emplace_back();
+  }
+  uint64_t lines = 0;
+  for (const MappingPiece& p : m.pieces) lines += LinesOf(p.phys, p.size, line_size_);
+  m.lines = LineOwnership(lines, initial);
+  m.id = id;
+  auto [it, inserted] = exact_.try_emplace(Key{m.device, m.dma.value()}, id);
+  m.next_same_key_ = inserted ? UINT32_MAX : it->second;
+  it->second = id;
+  RangeIndex<uint32_t>& dma_index = by_dma_[m.device];
+  for (const DmaRange& s : m.segments) dma_index.Insert(s.base.value(), s.end().value(), id);
+  if (m.has_lines()) {
+    for (uint32_t i = 0; i < m.pieces.size(); ++i) {
+      const MappingPiece& p = m.pieces[i];
+      phys_.Insert(p.phys.value(), p.phys.value() + p.size, PieceRef{id, i});
+    }
+  }
+  slots_[id] = std::move(m);
+  ++live_;
+  return *slots_[id];
+}
+
+Mapping* MappingTable::Get(uint32_t id) {
+  if (id >= slots_.size() || !slots_[id]) return nullptr;
+  return &*slots_[id];
+}
+
+Mapping MappingTable::Remove(uint32_t id) {
+  Mapping m = std::move(*slots_[id]);
+  slots_[id].reset();
+  free_.push_back(id);
+  --live_;
+  auto it = exact_.find(Key{m.device, m.dma.value()});
+  if (it != exact_.end()) {
+    if (it->second == id) {
+      if (m.next_same_key_ == UINT32_MAX) {
+        exact_.erase(it);
+      } else {
+        it->second = m.next_same_key_;
+      }
+    } else {
+      for (uint32_t cur = it->second; cur != UINT32_MAX;) {
+        Mapping& c = *slots_[cur];
+        if (c.next_same_key_ == id) {
+          c.next_same_key_ = m.next_same_key_;
+          break;
+        }
+        cur = c.next_same_key_;
+      }
+    }
+  }
+  auto d = by_dma_.find(m.device);
+  if (d != by_dma_.end()) {
+    for (const DmaRange& s : m.segments) d->second.Erase(s.base.value(), id);
+    if (d->second.empty()) by_dma_.erase(d);
+  }
+  if (m.has_lines()) {
+    for (uint32_t i = 0; i < m.pieces.size(); ++i) {
+      phys_.Erase(m.pieces[i].phys.value(), PieceRef{id, i});
+    }
+  }
+  m.next_same_key_ = UINT32_MAX;
+  return m;
+}
+
+std::vector<Mapping*> MappingTable::FindExact(Symbol device, DmaAddr dma) {
+  std::vector<Mapping*> out;
+  auto it = exact_.find(Key{device, dma.value()});
+  if (it == exact_.end()) return out;
+  for (uint32_t cur = it->second; cur != UINT32_MAX; cur = slots_[cur]->next_same_key_) {
+    out.push_back(&*slots_[cur]);
+  }
+  return out;
+}
+
+std::optional<MappingTable::Containing> MappingTable::FindContaining(Symbol device, DmaAddr addr) {
+  auto d = by_dma_.find(device);
+  if (d == by_dma_.end()) return std::nullopt;
+  std::optional<Containing> best;
+  d->second.ForEachOverlap(
+      addr.value(), addr.value() + 1, [&](uint64_t begin, uint64_t end, uint32_t id) {
+        Mapping& m = *slots_[id];
+        if (!best || m.seq > best->mapping->seq) {
+          best = Containing{&m, DmaRange::FromBounds(DmaAddr(begin), DmaAddr(end))};
+        }
+        return true;
+      });
+  return best;
+}
+
+std::vector<uint32_t> MappingTable::LiveIds() const {
+  std::vector<uint32_t> ids;
+  ids.reserve(live_);
+  for (uint32_t i = 0; i < slots_.size(); ++i) {
+    if (slots_[i]) ids.push_back(i);
+  }
+  std::sort(ids.begin(), ids.end(),
+            [&](uint32_t a, uint32_t b) { return slots_[a]->seq < slots_[b]->seq; });
+  return ids;
+}
+
+}  // namespace dmakit
