@@ -72,7 +72,8 @@ constexpr KnownEvent kKnownEvents[] = {
 
 const KnownEvent* Find(std::string_view name) {
   for (const KnownEvent& k : kKnownEvents) {
-    if (k.name.size() == name.size() && k.name == name) return &k;
+    // Most names share "dma_": size and last byte tell them apart before memcmp.
+    if (k.name.size() == name.size() && k.name.back() == name.back() && k.name == name) return &k;
   }
   return nullptr;
 }

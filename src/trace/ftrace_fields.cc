@@ -1,40 +1,46 @@
 #include "trace/ftrace_fields.h"
 
 #include <charconv>
+#include <cstring>
 
 namespace dmakit::trace_internal {
 
 bool FtraceFields::Split(std::string_view text) {
   count_ = 0;
   positional_ = 0;
-  size_t i = 0;
-  while (i < text.size()) {
-    while (i < text.size() && text[i] == ' ') ++i;
-    if (i == text.size()) break;
-    size_t end = i;
-    size_t eq = std::string_view::npos;
-    while (end < text.size() && text[end] != ' ') {
-      if (text[end] == '=' && eq == std::string_view::npos) eq = end;
-      ++end;
+  const char* p = text.data();
+  const char* const end = p + text.size();
+  while (p < end) {
+    if (*p == ' ') {
+      ++p;
+      continue;
     }
+    const char* stop = static_cast<const char*>(std::memchr(p, ' ', static_cast<size_t>(end - p)));
+    if (stop == nullptr) stop = end;
+    const size_t len = static_cast<size_t>(stop - p);
+    const char* eq = static_cast<const char*>(std::memchr(p, '=', len));
     if (count_ == kMaxTokens) return false;
     FieldToken& t = tokens_[count_++];
-    if (eq == std::string_view::npos) {
+    if (eq == nullptr) {
       t.key = {};
-      t.value = text.substr(i, end - i);
+      t.value = std::string_view(p, len);
       ++positional_;
     } else {
-      t.key = text.substr(i, eq - i);
-      t.value = text.substr(eq + 1, end - eq - 1);
+      t.key = std::string_view(p, static_cast<size_t>(eq - p));
+      t.value = std::string_view(eq + 1, static_cast<size_t>(stop - eq - 1));
     }
-    i = end;
+    p = stop;
   }
   return true;
 }
 
 const std::string_view* FtraceFields::Get(std::string_view key) const {
   for (size_t i = 0; i < count_; ++i) {
-    if (tokens_[i].key == key) return &tokens_[i].value;
+    const std::string_view k = tokens_[i].key;
+    // Size and first byte first: most keys differ there, and memcmp is a call.
+    if (k.size() == key.size() && !k.empty() && k[0] == key[0] && k == key) {
+      return &tokens_[i].value;
+    }
   }
   return nullptr;
 }

@@ -58,8 +58,9 @@ bool IsHeader(std::string_view s) {
 
 // "CPU:3 [LOST 120 EVENTS]"
 bool ParseLost(std::string_view s, uint64_t* lost) {
+  if (!s.starts_with("CPU:")) return false;
   const size_t at = s.find("[LOST ");
-  if (!s.starts_with("CPU:") || at == std::string_view::npos) return false;
+  if (at == std::string_view::npos) return false;
   std::string_view rest = s.substr(at + 6);
   const size_t sp = rest.find(' ');
   return sp != std::string_view::npos && rest.substr(sp) == " EVENTS]" &&
