@@ -24,6 +24,7 @@
 
 #include "dmakit/core/addr.h"
 #include "dmakit/core/dma_types.h"
+#include "dmakit/core/event.h"
 #include "dmakit/core/result.h"
 #include "dmakit/core/source_loc.h"
 #include "dmakit/core/symbol.h"
@@ -47,6 +48,8 @@ struct NoncoherentBuffer {
   DmaAddr dma;
   uint64_t size = 0;
 };
+
+struct LiveMapping;  // internal (src/dma/live_mapping_table.h)
 
 class DmaDevice {
  public:
@@ -88,8 +91,18 @@ class DmaDevice {
   const Error& last_error() const { return last_error_; }
 
   // Maps every CPU entry of `sg`, fills its DMA side and returns nents (>= 1), or 0 on failure
-  // (then last_error() says why and the DMA side is cleared). Behind an IOMMU the entries are
-  // coalesced into one IOVA range where segment limits allow.
+  // (then last_error() says why and the DMA side is left as it was). Behind an IOMMU the
+  // entries share one IOVA range (each entry's page-aligned span, back to back) and
+  // consecutive entries that meet on a page boundary coalesce into one DMA segment as long as
+  // it stays within max_seg_size and does not cross seg_boundary; direct and bounce mappings
+  // give one DMA segment per entry. Failures: those of MapSingle, and an empty table or an
+  // empty entry.
+  //
+  // On a device probed with ProbeUnmanaged (its driver manages the domain) MapSg does what
+  // Linux's did in the seed story: it maps the pages in the DMA API's own default domain
+  // (which is not the one attached, so the device cannot use those IOVAs), overwrites the
+  // table's DMA side with them and succeeds; the event lets the checker name the bug. UnmapSg
+  // undoes such a mapping; every other call on such a device is refused (see below).
   uint32_t MapSg(SgTable& sg, DmaDirection dir, DmaAttrs attrs = {}, SourceLoc where = Here());
   // `orig_nents` is the CPU-side count passed to MapSg. Errors: as UnmapSingle, and
   // kInvalidArgument when orig_nents differs.
@@ -98,8 +111,8 @@ class DmaDevice {
 
   // Sync [dma, dma + size), which must lie inside a live mapping (a partial sync is legal).
   // Errors: kNotFound (not inside a live mapping: the seed's "sync without map"),
-  // kInvalidArgument (direction differs from the map's), kFailedPrecondition (driver-owned
-  // domain).
+  // kInvalidArgument (zero size, kNone direction, direction differs from the map's),
+  // kFailedPrecondition (driver-owned domain).
   Status SyncSingleForCpu(DmaAddr dma, uint64_t size, DmaDirection dir, SourceLoc where = Here());
   Status SyncSingleForDevice(DmaAddr dma, uint64_t size, DmaDirection dir,
                              SourceLoc where = Here());
@@ -141,6 +154,26 @@ class DmaDevice {
   friend class DmaSystem;
   struct Impl;
   DmaDevice(DmaSystem& system, Symbol name, DmaBackendKind backend);
+
+  Event MakeEvent(EventKind kind, MapApi api, DmaDirection dir, DmaAttrs attrs,
+                  SourceLoc where) const;
+  void Emit(Event& e);
+  Status CheckDmaApiOwned() const;
+  DmaAddr MapContiguous(MapApi api, PhysAddr phys, uint64_t size, DmaDirection dir, DmaAttrs attrs,
+                        Status precheck, SourceLoc where);
+  DmaAddr FailMap(Event& e, Error error);
+  Status MapChunks(LiveMapping& m);
+  Status UnmapImpl(MapApi api, DmaAddr dma, uint64_t size, DmaDirection dir, DmaAttrs attrs,
+                   uint32_t nents, SgTable* sg, SourceLoc where);
+  Status SyncImpl(EventKind kind, DmaAddr dma, uint64_t size, DmaDirection dir, SourceLoc where);
+  Status SyncSgImpl(EventKind kind, SgTable& sg, uint32_t orig_nents, DmaDirection dir,
+                    SourceLoc where);
+  Status Move(EventKind kind, const LiveMapping& m, DmaRange range, DmaDirection dir,
+              DmaAttrs attrs, SourceLoc where);
+  Result<NoncoherentBuffer> AllocImpl(MapApi api, uint64_t size, DmaDirection dir, DmaAttrs attrs,
+                                      SourceLoc where);
+  Status FreeImpl(MapApi api, uint64_t size, CpuAddr cpu, PhysAddr phys, DmaAddr dma,
+                  DmaDirection dir, SourceLoc where);
 
   DmaSystem& system_;
   Symbol name_;
