@@ -97,8 +97,14 @@ Result<PhysicalMemory> PhysicalMemory::Create(std::vector<MemoryBank> banks) {
 const std::vector<MemoryBank>& PhysicalMemory::banks() const { return descs_; }
 
 const PhysicalMemory::Bank* PhysicalMemory::FindBank(PhysAddr addr) const {
-  for (const auto& bank : banks_) {
-    if (bank->Contains(addr.value())) return bank.get();
+  // Hot loops stay within one bank: try the last one found first.
+  const Bank* last = banks_[last_bank_].get();
+  if (last->Contains(addr.value())) return last;
+  for (size_t i = 0; i < banks_.size(); ++i) {
+    if (banks_[i]->Contains(addr.value())) {
+      last_bank_ = i;
+      return banks_[i].get();
+    }
   }
   return nullptr;
 }

@@ -75,6 +75,7 @@ class PhysicalMemory {
   std::vector<std::unique_ptr<Bank>> banks_;  // sorted by base
   std::vector<MemoryBank> descs_;
   uint64_t pages_present_ = 0;
+  mutable size_t last_bank_ = 0;  // FindBank's guess; not part of the observable state
 };
 
 }  // namespace dmakit
