@@ -53,23 +53,6 @@ void BM_MapUnmapNonCoherent(benchmark::State& state) { MapUnmapRun(state, false)
 BENCHMARK(BM_MapUnmapCoherent)->Arg(1)->Arg(256);
 BENCHMARK(BM_MapUnmapNonCoherent)->Arg(1)->Arg(256);
 
-// Map only (the unmap is done outside the timed region).
-void MapOnly(benchmark::State& state, bool coherent) {
-  const uint64_t pages = state.range(0);
-  Fixture f(coherent);
-  const DmaAddr iova(0x4000'0000);
-  for (auto _ : state) {
-    if (!f.pt->Map(iova, PhysAddr(kRam + k4K), pages * k4K, kRw).ok()) state.SkipWithError("map");
-    state.PauseTiming();
-    if (!f.pt->Unmap(iova, pages * k4K).ok()) state.SkipWithError("unmap");
-    state.ResumeTiming();
-  }
-}
-void BM_MapCoherent(benchmark::State& state) { MapOnly(state, true); }
-void BM_MapNonCoherent(benchmark::State& state) { MapOnly(state, false); }
-BENCHMARK(BM_MapCoherent)->Arg(1)->Arg(256);
-BENCHMARK(BM_MapNonCoherent)->Arg(1);
-
 // 1 GiB of 4 KiB pages (262144 descriptors, 2 MiB of PTEs, 512 level-3 tables) into a fresh
 // table, against a memset of the same 2 MiB.
 constexpr uint64_t kGiB = 1ull << 30;
