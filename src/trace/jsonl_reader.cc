@@ -4,45 +4,34 @@
 
 #include <charconv>
 #include <limits>
-#include <nlohmann/json.hpp>
 
 #include "dmakit/trace/jsonl_writer.h"
+#include "trace/json_cursor.h"
 #include "trace/line_splitter.h"
 #include "trace/read_run.h"
 
 namespace dmakit {
 namespace {
 
-using nlohmann::json;
+using trace_internal::JsonCursor;
 
 Error Bad(std::string message) { return Error(ErrorCode::kParse, std::move(message)); }
 
-Result<uint64_t> GetUint(const json& v, std::string_view key,
+constexpr uint64_t kMax32 = std::numeric_limits<uint32_t>::max();
+
+Result<uint64_t> GetUint(JsonCursor& c, std::string_view key,
                          uint64_t max = std::numeric_limits<uint64_t>::max()) {
-  if (!v.is_number_unsigned()) {
-    return Bad(fmt::format("field '{}' must be an unsigned integer, got {}", key, v.type_name()));
-  }
-  const uint64_t n = v.get<uint64_t>();
+  const uint64_t n = DMAKIT_TRY(c.Uint(key));
   if (n > max) return Bad(fmt::format("field '{}' out of range: {}", key, n));
   return n;
 }
 
-Result<std::string_view> GetString(const json& v, std::string_view key) {
-  if (!v.is_string()) {
-    return Bad(fmt::format("field '{}' must be a string, got {}", key, v.type_name()));
-  }
-  return std::string_view(v.get_ref<const std::string&>());
+Result<uint32_t> GetUint32(JsonCursor& c, std::string_view key) {
+  return static_cast<uint32_t>(DMAKIT_TRY(GetUint(c, key, kMax32)));
 }
 
-Result<bool> GetBool(const json& v, std::string_view key) {
-  if (!v.is_boolean()) {
-    return Bad(fmt::format("field '{}' must be true or false, got {}", key, v.type_name()));
-  }
-  return v.get<bool>();
-}
-
-Result<uint64_t> GetHex(const json& v, std::string_view key) {
-  std::string_view s = DMAKIT_TRY(GetString(v, key));
+Result<uint64_t> GetHex(JsonCursor& c, std::string_view key) {
+  std::string_view s = DMAKIT_TRY(c.String(key));
   if (s.size() < 3 || s[0] != '0' || (s[1] != 'x' && s[1] != 'X')) {
     return Bad(fmt::format("bad hex in '{}': \"{}\" (want \"0x...\")", key, s));
   }
@@ -61,8 +50,8 @@ int HexDigit(char c) {
   return -1;
 }
 
-Result<std::vector<uint8_t>> GetBytes(const json& v, std::string_view key, size_t max) {
-  std::string_view s = DMAKIT_TRY(GetString(v, key));
+Result<std::vector<uint8_t>> GetBytes(JsonCursor& c, std::string_view key, size_t max) {
+  std::string_view s = DMAKIT_TRY(c.String(key));
   if (s.size() % 2 != 0) return Bad(fmt::format("bad hex in '{}': odd number of digits", key));
   if (s.size() / 2 > max) return Bad(fmt::format("field '{}' longer than {} bytes", key, max));
   std::vector<uint8_t> out(s.size() / 2);
@@ -76,9 +65,9 @@ Result<std::vector<uint8_t>> GetBytes(const json& v, std::string_view key, size_
 }
 
 template <typename E>
-Result<E> GetEnum(const json& v, std::string_view key,
+Result<E> GetEnum(JsonCursor& c, std::string_view key,
                   std::optional<E> (*parse)(std::string_view)) {
-  std::string_view s = DMAKIT_TRY(GetString(v, key));
+  std::string_view s = DMAKIT_TRY(c.String(key));
   std::optional<E> e = parse(s);
   if (!e) return Bad(fmt::format("unknown {} \"{}\"", key, s));
   return *e;
@@ -90,110 +79,115 @@ std::optional<Access> ParseAccess(std::string_view s) {
   return std::nullopt;
 }
 
-Result<SgSegment> GetSegment(const json& v) {
-  if (!v.is_object()) return Bad(fmt::format("sg entry must be an object, got {}", v.type_name()));
+Result<SgSegment> GetSegment(JsonCursor& c, std::string* key) {
+  DMAKIT_TRY(c.BeginObject("sg[]"));
   SgSegment s;
-  for (const auto& [key, value] : v.items()) {
-    if (key == "phys") s.phys = PhysAddr(DMAKIT_TRY(GetHex(value, "sg.phys")));
-    if (key == "len") s.length = DMAKIT_TRY(GetUint(value, "sg.len"));
-    if (key == "dma") s.dma = DmaAddr(DMAKIT_TRY(GetHex(value, "sg.dma")));
-    if (key == "dma_len") s.dma_length = DMAKIT_TRY(GetUint(value, "sg.dma_len"));
+  while (DMAKIT_TRY(c.NextMember(key))) {
+    if (*key == "phys") {
+      s.phys = PhysAddr(DMAKIT_TRY(GetHex(c, "sg.phys")));
+    } else if (*key == "len") {
+      s.length = DMAKIT_TRY(GetUint(c, "sg.len"));
+    } else if (*key == "dma") {
+      s.dma = DmaAddr(DMAKIT_TRY(GetHex(c, "sg.dma")));
+    } else if (*key == "dma_len") {
+      s.dma_length = DMAKIT_TRY(GetUint(c, "sg.dma_len"));
+    } else {
+      DMAKIT_TRY(c.Skip());
+    }
   }
   return s;
 }
 
-Result<SourceLoc> GetWhere(const json& v) {
-  if (!v.is_object())
-    return Bad(fmt::format("field 'where' must be an object, got {}", v.type_name()));
-  std::string_view file, func;
-  uint32_t line = 0, col = 0;
-  constexpr uint64_t kMax32 = std::numeric_limits<uint32_t>::max();
-  for (const auto& [key, value] : v.items()) {
-    if (key == "file") file = DMAKIT_TRY(GetString(value, "where.file"));
-    if (key == "func") func = DMAKIT_TRY(GetString(value, "where.func"));
-    if (key == "line")
-      line = static_cast<uint32_t>(DMAKIT_TRY(GetUint(value, "where.line", kMax32)));
-    if (key == "col") col = static_cast<uint32_t>(DMAKIT_TRY(GetUint(value, "where.col", kMax32)));
-  }
-  return SourceLoc::Interned(file, line, col, func);
-}
-
-// One key of an event object. Unknown keys are ignored.
-Status SetField(const std::string& key, const json& v, size_t max_array, Event& e) {
-  constexpr uint64_t kMax32 = std::numeric_limits<uint32_t>::max();
-  if (key == "seq")
-    e.seq = DMAKIT_TRY(GetUint(v, key));
-  else if (key == "device")
-    e.device = Symbol(DMAKIT_TRY(GetString(v, key)));
-  else if (key == "api")
-    e.api = DMAKIT_TRY(GetEnum<MapApi>(v, key, &ParseMapApi));
-  else if (key == "dir")
-    e.dir = DMAKIT_TRY(GetEnum<DmaDirection>(v, key, &ParseDmaDirection));
-  else if (key == "attrs")
-    e.attrs = DmaAttrs::FromBits(static_cast<uint32_t>(DMAKIT_TRY(GetUint(v, key, kMax32))));
-  else if (key == "mem_attr")
-    e.mem_attr = DMAKIT_TRY(GetEnum<MemAttr>(v, key, &ParseMemAttr));
-  else if (key == "access")
-    e.access = DMAKIT_TRY(GetEnum<Access>(v, key, &ParseAccess));
-  else if (key == "cache_op")
-    e.cache_op = DMAKIT_TRY(GetEnum<CacheOp>(v, key, &ParseCacheOp));
-  else if (key == "failed")
-    e.failed = DMAKIT_TRY(GetBool(v, key));
-  else if (key == "dma")
-    e.dma = DmaAddr(DMAKIT_TRY(GetHex(v, key)));
-  else if (key == "phys")
-    e.phys = PhysAddr(DMAKIT_TRY(GetHex(v, key)));
-  else if (key == "cpu")
-    e.cpu = CpuAddr(DMAKIT_TRY(GetHex(v, key)));
-  else if (key == "size")
-    e.size = DMAKIT_TRY(GetUint(v, key));
-  else if (key == "nents")
-    e.nents = static_cast<uint32_t>(DMAKIT_TRY(GetUint(v, key, kMax32)));
-  else if (key == "mapped_nents")
-    e.mapped_nents = static_cast<uint32_t>(DMAKIT_TRY(GetUint(v, key, kMax32)));
-  else if (key == "domain")
-    e.domain = DMAKIT_TRY(GetUint(v, key));
-  else if (key == "prot")
-    e.prot = static_cast<uint32_t>(DMAKIT_TRY(GetUint(v, key, kMax32)));
-  else if (key == "coherent")
-    e.coherent = DMAKIT_TRY(GetBool(v, key));
-  else if (key == "dma_mask")
-    e.dma_mask = DMAKIT_TRY(GetHex(v, key));
-  else if (key == "max_seg_size")
-    e.max_seg_size = DMAKIT_TRY(GetUint(v, key));
-  else if (key == "seg_boundary")
-    e.seg_boundary = DMAKIT_TRY(GetHex(v, key));
-  else if (key == "expected")
-    e.expected = DMAKIT_TRY(GetBytes(v, key, max_array));
-  else if (key == "observed")
-    e.observed = DMAKIT_TRY(GetBytes(v, key, max_array));
-  else if (key == "writer")
-    e.writer = Symbol(DMAKIT_TRY(GetString(v, key)));
-  else if (key == "writer_seq")
-    e.writer_seq = DMAKIT_TRY(GetUint(v, key));
-  else if (key == "text")
-    e.text = Symbol(DMAKIT_TRY(GetString(v, key)));
-  else if (key == "where")
-    e.where = DMAKIT_TRY(GetWhere(v));
-  else if (key == "sg") {
-    if (!v.is_array())
-      return Bad(fmt::format("field 'sg' must be an array, got {}", v.type_name()));
-    if (v.size() > max_array)
+Status GetSg(JsonCursor& c, size_t max_array, Event& e) {
+  DMAKIT_TRY(c.BeginArray("sg"));
+  e.sg.clear();
+  std::string key;
+  while (DMAKIT_TRY(c.NextElement())) {
+    if (e.sg.size() == max_array) {
       return Bad(fmt::format("field 'sg' longer than {} entries", max_array));
-    e.sg.clear();
-    e.sg.reserve(v.size());
-    for (const json& s : v) e.sg.push_back(DMAKIT_TRY(GetSegment(s)));
+    }
+    e.sg.push_back(DMAKIT_TRY(GetSegment(c, &key)));
   }
   return Ok();
 }
 
-Result<json> ParseJson(std::string_view line) {
-  // nlohmann reports syntax errors by exception; it stays inside this function.
-  try {
-    return json::parse(line);
-  } catch (const json::exception& ex) {
-    return Bad(fmt::format("invalid JSON: {}", ex.what()));
+Result<SourceLoc> GetWhere(JsonCursor& c) {
+  DMAKIT_TRY(c.BeginObject("where"));
+  std::string file, func, key;
+  uint32_t line = 0, col = 0;
+  while (DMAKIT_TRY(c.NextMember(&key))) {
+    if (key == "file") {
+      file = DMAKIT_TRY(c.String("where.file"));
+    } else if (key == "func") {
+      func = DMAKIT_TRY(c.String("where.func"));
+    } else if (key == "line") {
+      line = DMAKIT_TRY(GetUint32(c, "where.line"));
+    } else if (key == "col") {
+      col = DMAKIT_TRY(GetUint32(c, "where.col"));
+    } else {
+      DMAKIT_TRY(c.Skip());
+    }
   }
+  return SourceLoc::Interned(file, line, col, func);
+}
+
+Result<Symbol> GetSymbol(JsonCursor& c, std::string_view key) {
+  return Symbol(DMAKIT_TRY(c.String(key)));
+}
+
+// One key of an event object. Unknown keys are skipped (forward compatibility).
+Status SetField(JsonCursor& c, std::string_view key, size_t max_array, Event& e) {
+  // clang-format off
+  if (key == "kind") e.kind = DMAKIT_TRY(GetEnum<EventKind>(c, key, &ParseEventKind));
+  else if (key == "seq") e.seq = DMAKIT_TRY(GetUint(c, key));
+  else if (key == "device") e.device = DMAKIT_TRY(GetSymbol(c, key));
+  else if (key == "api") e.api = DMAKIT_TRY(GetEnum<MapApi>(c, key, &ParseMapApi));
+  else if (key == "dir") e.dir = DMAKIT_TRY(GetEnum<DmaDirection>(c, key, &ParseDmaDirection));
+  else if (key == "attrs") e.attrs = DmaAttrs::FromBits(DMAKIT_TRY(GetUint32(c, key)));
+  else if (key == "mem_attr") e.mem_attr = DMAKIT_TRY(GetEnum<MemAttr>(c, key, &ParseMemAttr));
+  else if (key == "access") e.access = DMAKIT_TRY(GetEnum<Access>(c, key, &ParseAccess));
+  else if (key == "cache_op") e.cache_op = DMAKIT_TRY(GetEnum<CacheOp>(c, key, &ParseCacheOp));
+  else if (key == "failed") e.failed = DMAKIT_TRY(c.Bool(key));
+  else if (key == "dma") e.dma = DmaAddr(DMAKIT_TRY(GetHex(c, key)));
+  else if (key == "phys") e.phys = PhysAddr(DMAKIT_TRY(GetHex(c, key)));
+  else if (key == "cpu") e.cpu = CpuAddr(DMAKIT_TRY(GetHex(c, key)));
+  else if (key == "size") e.size = DMAKIT_TRY(GetUint(c, key));
+  else if (key == "nents") e.nents = DMAKIT_TRY(GetUint32(c, key));
+  else if (key == "mapped_nents") e.mapped_nents = DMAKIT_TRY(GetUint32(c, key));
+  else if (key == "domain") e.domain = DMAKIT_TRY(GetUint(c, key));
+  else if (key == "prot") e.prot = DMAKIT_TRY(GetUint32(c, key));
+  else if (key == "coherent") e.coherent = DMAKIT_TRY(c.Bool(key));
+  else if (key == "dma_mask") e.dma_mask = DMAKIT_TRY(GetHex(c, key));
+  else if (key == "max_seg_size") e.max_seg_size = DMAKIT_TRY(GetUint(c, key));
+  else if (key == "seg_boundary") e.seg_boundary = DMAKIT_TRY(GetHex(c, key));
+  else if (key == "expected") e.expected = DMAKIT_TRY(GetBytes(c, key, max_array));
+  else if (key == "observed") e.observed = DMAKIT_TRY(GetBytes(c, key, max_array));
+  else if (key == "writer") e.writer = DMAKIT_TRY(GetSymbol(c, key));
+  else if (key == "writer_seq") e.writer_seq = DMAKIT_TRY(GetUint(c, key));
+  else if (key == "text") e.text = DMAKIT_TRY(GetSymbol(c, key));
+  else if (key == "where") e.where = DMAKIT_TRY(GetWhere(c));
+  else if (key == "sg") DMAKIT_TRY(GetSg(c, max_array, e));
+  else DMAKIT_TRY(c.Skip());
+  // clang-format on
+  return Ok();
+}
+
+// The N of {"dmakit_trace":N}.
+Result<uint64_t> HeaderVersion(std::string_view line) {
+  JsonCursor c(line);
+  DMAKIT_TRY(c.BeginObject("header"));
+  std::optional<uint64_t> version;
+  std::string key;
+  while (DMAKIT_TRY(c.NextMember(&key))) {
+    if (key == "dmakit_trace") {
+      version = DMAKIT_TRY(c.Uint("dmakit_trace"));
+    } else {
+      DMAKIT_TRY(c.Skip());
+    }
+  }
+  DMAKIT_TRY(c.End());
+  if (!version) return Bad("missing field 'dmakit_trace'");
+  return *version;
 }
 
 bool IsBlank(std::string_view s) { return s.find_first_not_of(" \t") == std::string_view::npos; }
@@ -229,13 +223,9 @@ class JsonlLineHandler final : public trace_internal::LineHandler {
 
  private:
   bool Header(uint32_t number, std::string_view text) {
-    Result<json> j = ParseJson(text);
-    if (!j.ok()) return run_.Malformed(number, j.error().message());
-    const json* v = j->is_object() && j->contains("dmakit_trace") ? &(*j)["dmakit_trace"] : nullptr;
-    if (v == nullptr || !v->is_number_unsigned()) {
-      return run_.Malformed(number, "header: 'dmakit_trace' must be an unsigned integer");
-    }
-    const uint64_t version = v->get<uint64_t>();
+    Result<uint64_t> v = HeaderVersion(text);
+    if (!v.ok()) return run_.Malformed(number, "header: " + v.error().message());
+    const uint64_t version = *v;
     if (version > static_cast<uint64_t>(kJsonlFormatVersion) || version == 0) {
       unsupported_.emplace(ErrorCode::kUnsupported,
                            fmt::format("{}:{}: trace format version {} (this reader knows 1..{})",
@@ -255,17 +245,21 @@ class JsonlLineHandler final : public trace_internal::LineHandler {
 }  // namespace
 
 Result<Event> ParseJsonlEvent(std::string_view line, size_t max_array_length) {
-  json j = DMAKIT_TRY(ParseJson(line));
-  if (!j.is_object())
-    return Bad(fmt::format("an event must be a JSON object, got {}", j.type_name()));
-  auto kind = j.find("kind");
-  if (kind == j.end()) return Bad("missing field 'kind'");
-  Event e;
-  e.kind = DMAKIT_TRY(GetEnum<EventKind>(*kind, "kind", &ParseEventKind));
-  for (const auto& [key, value] : j.items()) {
-    if (key == "kind") continue;
-    DMAKIT_TRY(SetField(key, value, max_array_length, e));
+  JsonCursor c(line);
+  if (c.PeekType() != "object") {
+    if (c.PeekType() == "invalid") return c.Invalid("unexpected character");
+    return Bad(fmt::format("an event must be a JSON object, got {}", c.PeekType()));
   }
+  DMAKIT_TRY(c.BeginObject("event"));
+  Event e;
+  bool has_kind = false;
+  std::string key;
+  while (DMAKIT_TRY(c.NextMember(&key))) {
+    has_kind |= key == "kind";
+    DMAKIT_TRY(SetField(c, key, max_array_length, e));
+  }
+  DMAKIT_TRY(c.End());
+  if (!has_kind) return Bad("missing field 'kind'");
   return e;
 }
 

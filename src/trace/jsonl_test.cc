@@ -168,10 +168,15 @@ TEST(JsonlReader, MalformedLinesAreReportedWithLineNumberAndSkipped) {
       {R"({"seq":1,"kind":"dma_map","nents":4294967296})", "field 'nents' out of range"},
       {R"({"seq":1,"kind":"dma_map","failed":1})", "field 'failed' must be true or false"},
       {R"({"seq":1,"kind":"dma_map","sg":{}})", "field 'sg' must be an array"},
-      {R"({"seq":1,"kind":"dma_map","sg":[1]})", "sg entry must be an object"},
+      {R"({"seq":1,"kind":"dma_map","sg":[1]})", "field 'sg[]' must be an object, got number"},
       {R"({"seq":1,"kind":"note","where":{"line":-1}})", "field 'where.line' must be an unsigned"},
       {R"([1,2])", "an event must be a JSON object, got array"},
-      {R"({"seq":1,"kind":)", "invalid JSON"},
+      {R"({"seq":1,"kind":)", "invalid JSON: unexpected character at column 17"},
+      {R"({"seq":1,"kind":"note"} x)", "invalid JSON: text after the value"},
+      {R"({"seq":1,"kind":"note",})", "invalid JSON: expected a key"},
+      {R"({"seq":1,"kind":"note","text":"\ud800"})", "invalid JSON: lone high surrogate"},
+      {R"({"seq":1,"kind":"note","text":"a\qb"})", "invalid JSON: bad escape"},
+      {R"({"seq":1.5,"kind":"note"})", "field 'seq' must be an unsigned integer, got number"},
   };
   for (const Bad& c : cases) {
     const std::string text =
@@ -187,6 +192,28 @@ TEST(JsonlReader, MalformedLinesAreReportedWithLineNumberAndSkipped) {
     ASSERT_EQ(log.events().size(), 1u) << c.line;  // the line after the bad one still counts
     EXPECT_EQ(log.events()[0].text.view(), "after");
   }
+}
+
+TEST(JsonlReader, UnknownKeysAreSkippedWhateverTheirValue) {
+  Result<Event> e = ParseJsonlEvent(
+      R"({"seq":5,"future":{"a":[1,-2.5e3,true,null,"x\u00e9\ud83d\ude00"]},"kind":"note"})");
+  ASSERT_TRUE(e.ok()) << e.error().ToString();
+  EXPECT_EQ(e->seq, 5u);
+  EXPECT_EQ(e->kind, EventKind::kNote);
+}
+
+TEST(JsonlReader, EscapesDecodeToUtf8) {
+  Result<Event> e = ParseJsonlEvent(R"({"seq":1,"kind":"note","text":"\u00e9\ud83d\ude00\n"})");
+  ASSERT_TRUE(e.ok()) << e.error().ToString();
+  EXPECT_EQ(e->text.str(), "\xc3\xa9\xf0\x9f\x98\x80\n");
+}
+
+TEST(JsonlReader, DeepNestingIsMalformedNotACrash) {
+  const std::string deep =
+      R"({"seq":1,"kind":"note","x":)" + std::string(1000, '[') + std::string(1000, ']') + "}";
+  Result<Event> e = ParseJsonlEvent(deep);
+  ASSERT_FALSE(e.ok());
+  EXPECT_NE(e.error().message().find("nesting too deep"), std::string::npos);
 }
 
 TEST(JsonlReader, StrictModeStopsAtTheFirstMalformedLine) {

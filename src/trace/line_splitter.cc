@@ -8,7 +8,7 @@
 namespace dmakit::trace_internal {
 namespace {
 
-constexpr size_t kChunkSize = 1 << 20;
+constexpr size_t kChunkSize = 64 * 1024;
 
 std::string_view StripCr(std::string_view line) {
   if (!line.empty() && line.back() == '\r') line.remove_suffix(1);

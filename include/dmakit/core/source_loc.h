@@ -15,9 +15,11 @@ struct SourceLoc {
   uint32_t column = 0;
   const char* function = "";
 
+#if defined(__cpp_lib_source_location)
   static SourceLoc From(const std::source_location& loc) {
     return SourceLoc{loc.file_name(), loc.line(), loc.column(), loc.function_name()};
   }
+#endif
   // A location whose strings are interned (for parsed input: scenarios, traces).
   static SourceLoc Interned(std::string_view file, uint32_t line, uint32_t column = 0,
                             std::string_view function = {});
@@ -30,8 +32,18 @@ struct SourceLoc {
 };
 
 // Default argument for API calls: `SourceLoc where = Here()` records the caller.
+#if defined(__cpp_lib_source_location)
 inline SourceLoc Here(const std::source_location& loc = std::source_location::current()) {
   return SourceLoc::From(loc);
 }
+#else
+// clang 14 with libstdc++ has no std::source_location (it lacks __builtin_source_location);
+// the older builtins, evaluated at the call site as default arguments, give the same record.
+inline SourceLoc Here(const char* file = __builtin_FILE(), uint32_t line = __builtin_LINE(),
+                      uint32_t column = __builtin_COLUMN(),
+                      const char* function = __builtin_FUNCTION()) {
+  return SourceLoc{file, line, column, function};
+}
+#endif
 
 }  // namespace dmakit
