@@ -17,7 +17,10 @@ bool NeedsErrorCheck(MapApi api) {
 }  // namespace
 
 bool Checker::CheckUnmanaged(const Event& e) {
-  if (e.api == MapApi::kDomain || !Enabled(RuleId::kDmaApiOnUnmanagedDomain)) return false;
+  if (e.api == MapApi::kDomain || !iommu_.has_unmanaged() ||
+      !Enabled(RuleId::kDmaApiOnUnmanagedDomain)) {
+    return false;
+  }
   const DeviceInfo* info = Device(e.device);
   Symbol node = info != nullptr && !info->iommu_node.empty() ? info->iommu_node : e.device;
   const IommuState::Attachment* att = iommu_.AttachmentOf(node);
@@ -149,7 +152,7 @@ void Checker::OnAlloc(const Event& e) {
 }
 
 Mapping* Checker::MatchExact(const Event& e) {
-  std::vector<Mapping*> found = mappings_.FindExact(e.device, e.dma);
+  auto found = mappings_.FindExact(e.device, e.dma);
   Mapping* best = nullptr;
   int best_score = -1;
   for (Mapping* m : found) {  // newest first; the best match wins, as in dma-debug

@@ -4,6 +4,7 @@ namespace dmakit {
 
 void IommuState::Attach(Symbol node, uint64_t domain, Symbol type) {
   attach_[node] = Attachment{domain, type};
+  if (type.view() == "unmanaged") has_unmanaged_ = true;
 }
 
 void IommuState::Detach(Symbol node) { attach_.erase(node); }

@@ -129,8 +129,8 @@ Mapping MappingTable::Remove(uint32_t id) {
   return m;
 }
 
-std::vector<Mapping*> MappingTable::FindExact(Symbol device, DmaAddr dma) {
-  std::vector<Mapping*> out;
+absl::InlinedVector<Mapping*, 2> MappingTable::FindExact(Symbol device, DmaAddr dma) {
+  absl::InlinedVector<Mapping*, 2> out;
   auto it = exact_.find(Key{device, dma.value()});
   if (it == exact_.end()) return out;
   for (uint32_t cur = it->second; cur != UINT32_MAX; cur = slots_[cur]->next_same_key_) {
@@ -140,6 +140,13 @@ std::vector<Mapping*> MappingTable::FindExact(Symbol device, DmaAddr dma) {
 }
 
 std::optional<MappingTable::Containing> MappingTable::FindContaining(Symbol device, DmaAddr addr) {
+  // Fast path: most syncs name the handle itself.
+  if (auto it = exact_.find(Key{device, addr.value()}); it != exact_.end()) {
+    Mapping& newest = *slots_[it->second];
+    for (const DmaRange& s : newest.segments) {
+      if (s.Contains(addr)) return Containing{&newest, s};
+    }
+  }
   auto d = by_dma_.find(device);
   if (d == by_dma_.end()) return std::nullopt;
   std::optional<Containing> best;

@@ -49,6 +49,8 @@ class IommuState {
   void Attach(Symbol node, uint64_t domain, Symbol type);
   void Detach(Symbol node);
   const Attachment* AttachmentOf(Symbol node) const;
+  // Was any node ever attached to an unmanaged (driver-owned) domain? (a fast path)
+  bool has_unmanaged() const { return has_unmanaged_; }
 
   // Live translations of `domain` overlapping [iova, end).
   std::vector<Translation> Overlapping(uint64_t domain, uint64_t iova, uint64_t end) const;
@@ -89,6 +91,7 @@ class IommuState {
   absl::flat_hash_map<uint64_t, RangeIndex<uint64_t>> pending_;  // value: unmap seq
   absl::flat_hash_map<uint64_t, Pending> pending_info_;          // by unmap seq
   RangeIndex<PhysRef> by_phys_;
+  bool has_unmanaged_ = false;
 };
 
 }  // namespace dmakit

@@ -93,9 +93,10 @@ class MappingTable {
   size_t size() const { return live_; }
 
   // Live mappings of `device` whose handle is exactly `dma`, newest first.
-  std::vector<Mapping*> FindExact(Symbol device, DmaAddr dma);
+  absl::InlinedVector<Mapping*, 2> FindExact(Symbol device, DmaAddr dma);
   // The live mapping of `device` with a device-side segment containing `addr`, and that
-  // segment; nullopt when none. When several contain it, the newest wins.
+  // segment; nullopt when none. A mapping whose handle is `addr` itself wins; otherwise, when
+  // several contain it, the newest.
   struct Containing {
     Mapping* mapping;
     DmaRange segment;
