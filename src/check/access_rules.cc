@@ -29,7 +29,9 @@ void Checker::OnCpuAccess(const Event& e) {
   if (e.mem_attr == MemAttr::kCached) maybe_cached_.Add(range);
   const uint64_t ls = options_.line_size;
   Hit touched;  // DMA101: bytes of a device-owned mapping
-  Hit sharing;  // DMA104: other bytes of a device-owned line of a non-coherent mapping
+  // DMA104: other bytes of a device-owned line of a non-coherent mapping the device writes
+  // (a TO_DEVICE mapping's bytes in memory stay what the CPU cleaned: sharing is harmless).
+  Hit sharing;
   const PhysRange access_lines = range.AlignOut(ls);
   mappings_.ForEachOnPhys(access_lines, [&](Mapping& m, const MappingPiece& p) {
     PhysRange common = access_lines.Intersect(p.phys_range().AlignOut(ls));
@@ -40,7 +42,7 @@ void Checker::OnCpuAccess(const Event& e) {
       if (range.Intersect(line).Overlaps(mine)) {
         if (touched.mapping == nullptr) touched.mapping = &m;
         AddLine(touched.lines, l, ls);
-      } else if (!m.coherent_device) {
+      } else if (!m.coherent_device && DeviceWrites(m.dir)) {
         if (sharing.mapping == nullptr) sharing.mapping = &m;
         AddLine(sharing.lines, l, ls);
       }

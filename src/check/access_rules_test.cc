@@ -162,6 +162,13 @@ TEST_F(AccessRules, CacheLineSharingIsHarmlessOnACoherentDevice) {
   ExpectClean();
 }
 
+TEST_F(AccessRules, CacheLineSharingWithAToDeviceMappingIsHarmless) {
+  eth.DeviceAdd(/*coherent=*/false);
+  eth.Map(kBuf + 16, kBuf + 16, 32, kTo);
+  cpu.CpuWrite(kBuf, 16);
+  ExpectClean();
+}
+
 TEST_F(AccessRules, NeighbourOfALineAlignedMappingIsClean) {
   eth.DeviceAdd(/*coherent=*/false);
   eth.Map(kBuf + 64, kBuf + 64, 64, kFrom);

@@ -120,7 +120,8 @@ constexpr std::array<RuleInfo, kRuleCount> kRules = {{
      "a non-coherent mapping shares a cache line with data the CPU uses",
      "A streaming mapping that does not start and end on a cache-line boundary shares its "
      "first or last line with other data. Rule: the CPU accesses bytes outside the mapping "
-     "but on one of its lines while the line is device-owned, for a non-coherent device. The "
+     "but on one of its lines while the line is device-owned, for a non-coherent device that "
+     "may write the mapping (not TO_DEVICE). The "
      "CPU's copy of that line is then written back over the device's data, or the "
      "invalidate of sync_for_cpu discards the CPU's write. Fix: align and pad DMA buffers to "
      "the cache line (ARCH_DMA_MINALIGN)."},
