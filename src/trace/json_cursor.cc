@@ -99,23 +99,47 @@ Result<std::string_view> JsonCursor::String(std::string_view field) {
     if (PeekType() == "invalid") return Invalid("unexpected character");
     return WrongType(field, "a string");
   }
-  DMAKIT_TRY(ReadString(&scratch_));
-  return std::string_view(scratch_);
+  std::string_view out;
+  DMAKIT_TRY(ReadString(&out));
+  return out;
 }
 
-Status JsonCursor::ReadString(std::string* out) {
+// Bytes that end the fast scan of a string: the quote, a backslash, control characters.
+struct StopTable {
+  bool stop[256] = {};
+  constexpr StopTable() {
+    for (int c = 0; c < 0x20; ++c) stop[c] = true;
+    stop[static_cast<int>('"')] = true;
+    stop[static_cast<int>('\\')] = true;
+  }
+};
+constexpr StopTable kStop;
+
+Status JsonCursor::ReadString(std::string_view* out) {
+  const size_t start = ++pos_;  // past the opening quote
+  while (pos_ < s_.size() && !kStop.stop[static_cast<unsigned char>(s_[pos_])]) ++pos_;
+  if (pos_ < s_.size() && s_[pos_] == '"') {
+    *out = s_.substr(start, pos_ - start);  // no escapes: a view into the line
+    ++pos_;
+    return Ok();
+  }
+  return ReadEscaped(start, out);
+}
+
+Status JsonCursor::ReadEscaped(size_t start, std::string_view* result) {
+  std::string* out = &scratch_;
   out->clear();
-  ++pos_;  // the opening quote
+  pos_ = start;
   while (true) {
-    const size_t start = pos_;
-    while (pos_ < s_.size() && s_[pos_] != '"' && s_[pos_] != '\\' &&
-           static_cast<unsigned char>(s_[pos_]) >= 0x20) {
-      ++pos_;
-    }
-    out->append(s_.substr(start, pos_ - start));
+    const size_t run = pos_;
+    while (pos_ < s_.size() && !kStop.stop[static_cast<unsigned char>(s_[pos_])]) ++pos_;
+    out->append(s_.substr(run, pos_ - run));
     if (pos_ == s_.size()) return Invalid("unterminated string");
     const char c = s_[pos_++];
-    if (c == '"') return Ok();
+    if (c == '"') {
+      *result = *out;
+      return Ok();
+    }
     if (c != '\\') return Invalid("control character in string");
     if (pos_ == s_.size()) return Invalid("unterminated string");
     const char e = s_[pos_++];
@@ -190,7 +214,7 @@ Status JsonCursor::Skip(int depth) {
   if (depth > kMaxDepth) return Invalid("nesting too deep");
   const std::string_view type = PeekType();
   if (type == "string") {
-    std::string ignored;
+    std::string_view ignored;
     return ReadString(&ignored);
   }
   if (type == "number") return SkipNumber();
@@ -198,7 +222,7 @@ Status JsonCursor::Skip(int depth) {
   if (type == "null") return Literal("null");
   if (type == "object") {
     DMAKIT_TRY(BeginObject("?"));
-    std::string key;
+    std::string_view key;
     while (DMAKIT_TRY(NextMember(&key))) DMAKIT_TRY(Skip(depth + 1));
     return Ok();
   }
@@ -221,7 +245,7 @@ Status JsonCursor::BeginObject(std::string_view field) {
   return Ok();
 }
 
-Result<bool> JsonCursor::NextMember(std::string* key) {
+Result<bool> JsonCursor::NextMember(std::string_view* key) {
   SkipSpace();
   if (pos_ == s_.size()) return Invalid("unterminated object");
   if (s_[pos_] == '}') {

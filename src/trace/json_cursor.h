@@ -27,7 +27,8 @@ class JsonCursor {
   // Typed reads of the value at the cursor; `field` names it in errors.
   Result<uint64_t> Uint(std::string_view field);
   Result<bool> Bool(std::string_view field);
-  // The string's decoded bytes. The view is valid until the next String() call.
+  // The string's decoded bytes: a view into the line when it has no escapes, else into a
+  // scratch buffer valid until the next String() or NextMember() call.
   Result<std::string_view> String(std::string_view field);
   // Any value, checked for syntax and discarded.
   Status Skip(int depth = 0);
@@ -35,7 +36,7 @@ class JsonCursor {
   // Object and array walking: Begin* consumes the bracket; Next* tells whether another
   // member/element follows (consuming the comma or the closing bracket).
   Status BeginObject(std::string_view field);
-  Result<bool> NextMember(std::string* key);  // reads the key and the ':'
+  Result<bool> NextMember(std::string_view* key);  // reads the key (as String()) and the ':'
   Status BeginArray(std::string_view field);
   Result<bool> NextElement();
 
@@ -47,7 +48,9 @@ class JsonCursor {
  private:
   void SkipSpace();
   Error WrongType(std::string_view field, std::string_view want);
-  Status ReadString(std::string* out);
+  // Reads the string at the cursor (at its opening quote) into *out.
+  Status ReadString(std::string_view* out);
+  Status ReadEscaped(size_t start, std::string_view* out);
   Status SkipNumber();
   Status Literal(std::string_view word);
 

@@ -73,13 +73,21 @@ Result<E> GetEnum(JsonCursor& c, std::string_view key,
   return *e;
 }
 
+// The writer's spellings first: ParseDmaDirection normalises through a std::string.
+std::optional<DmaDirection> ParseDir(std::string_view s) {
+  if (s == "TO_DEVICE") return DmaDirection::kToDevice;
+  if (s == "FROM_DEVICE") return DmaDirection::kFromDevice;
+  if (s == "BIDIRECTIONAL") return DmaDirection::kBidirectional;
+  return ParseDmaDirection(s);
+}
+
 std::optional<Access> ParseAccess(std::string_view s) {
   if (s == "read") return Access::kRead;
   if (s == "write") return Access::kWrite;
   return std::nullopt;
 }
 
-Result<SgSegment> GetSegment(JsonCursor& c, std::string* key) {
+Result<SgSegment> GetSegment(JsonCursor& c, std::string_view* key) {
   DMAKIT_TRY(c.BeginObject("sg[]"));
   SgSegment s;
   while (DMAKIT_TRY(c.NextMember(key))) {
@@ -101,7 +109,7 @@ Result<SgSegment> GetSegment(JsonCursor& c, std::string* key) {
 Status GetSg(JsonCursor& c, size_t max_array, Event& e) {
   DMAKIT_TRY(c.BeginArray("sg"));
   e.sg.clear();
-  std::string key;
+  std::string_view key;
   while (DMAKIT_TRY(c.NextElement())) {
     if (e.sg.size() == max_array) {
       return Bad(fmt::format("field 'sg' longer than {} entries", max_array));
@@ -113,7 +121,8 @@ Status GetSg(JsonCursor& c, size_t max_array, Event& e) {
 
 Result<SourceLoc> GetWhere(JsonCursor& c) {
   DMAKIT_TRY(c.BeginObject("where"));
-  std::string file, func, key;
+  std::string file, func;
+  std::string_view key;
   uint32_t line = 0, col = 0;
   while (DMAKIT_TRY(c.NextMember(&key))) {
     if (key == "file") {
@@ -142,7 +151,7 @@ Status SetField(JsonCursor& c, std::string_view key, size_t max_array, Event& e)
   else if (key == "seq") e.seq = DMAKIT_TRY(GetUint(c, key));
   else if (key == "device") e.device = DMAKIT_TRY(GetSymbol(c, key));
   else if (key == "api") e.api = DMAKIT_TRY(GetEnum<MapApi>(c, key, &ParseMapApi));
-  else if (key == "dir") e.dir = DMAKIT_TRY(GetEnum<DmaDirection>(c, key, &ParseDmaDirection));
+  else if (key == "dir") e.dir = DMAKIT_TRY(GetEnum<DmaDirection>(c, key, &ParseDir));
   else if (key == "attrs") e.attrs = DmaAttrs::FromBits(DMAKIT_TRY(GetUint32(c, key)));
   else if (key == "mem_attr") e.mem_attr = DMAKIT_TRY(GetEnum<MemAttr>(c, key, &ParseMemAttr));
   else if (key == "access") e.access = DMAKIT_TRY(GetEnum<Access>(c, key, &ParseAccess));
@@ -177,7 +186,7 @@ Result<uint64_t> HeaderVersion(std::string_view line) {
   JsonCursor c(line);
   DMAKIT_TRY(c.BeginObject("header"));
   std::optional<uint64_t> version;
-  std::string key;
+  std::string_view key;
   while (DMAKIT_TRY(c.NextMember(&key))) {
     if (key == "dmakit_trace") {
       version = DMAKIT_TRY(c.Uint("dmakit_trace"));
@@ -253,7 +262,7 @@ Result<Event> ParseJsonlEvent(std::string_view line, size_t max_array_length) {
   DMAKIT_TRY(c.BeginObject("event"));
   Event e;
   bool has_kind = false;
-  std::string key;
+  std::string_view key;
   while (DMAKIT_TRY(c.NextMember(&key))) {
     has_kind |= key == "kind";
     DMAKIT_TRY(SetField(c, key, max_array_length, e));

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <charconv>
 #include <iterator>
 
 namespace dmakit {
@@ -9,20 +10,42 @@ namespace {
 
 constexpr size_t kFlushThreshold = 64 * 1024;
 
+bool NeedsEscape(char c) { return c == '"' || c == '\\' || static_cast<unsigned char>(c) < 0x20; }
+
 void AppendEscaped(std::string_view s, std::string* out) {
+  static constexpr char kDigits[] = "0123456789abcdef";
   out->push_back('"');
-  for (char c : s) {
-    const auto u = static_cast<unsigned char>(c);
+  size_t run = 0;  // start of the bytes not yet appended: copied in runs, not byte by byte
+  for (size_t i = 0; i < s.size(); ++i) {
+    const char c = s[i];
+    if (!NeedsEscape(c)) continue;
+    out->append(s.data() + run, i - run);
+    run = i + 1;
     if (c == '"' || c == '\\') {
       out->push_back('\\');
       out->push_back(c);
-    } else if (u < 0x20) {
-      fmt::format_to(std::back_inserter(*out), "\\u{:04x}", u);
     } else {
-      out->push_back(c);
+      const auto u = static_cast<unsigned char>(c);
+      const char esc[] = {'\\', 'u', '0', '0', kDigits[u >> 4], kDigits[u & 0xf]};
+      out->append(esc, sizeof(esc));
     }
   }
+  out->append(s.data() + run, s.size() - run);
   out->push_back('"');
+}
+
+void AppendDecimal(uint64_t v, std::string* out) {
+  char buf[24];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), v);
+  out->append(buf, static_cast<size_t>(end - buf));
+}
+
+// "0x..." in quotes.
+void AppendQuotedHex(uint64_t v, std::string* out) {
+  char buf[24] = {'"', '0', 'x'};
+  auto [end, ec] = std::to_chars(buf + 3, buf + sizeof(buf) - 1, v, 16);
+  *end++ = '"';
+  out->append(buf, static_cast<size_t>(end - buf));
 }
 
 // Writes `,"key":` (the caller guarantees an earlier key, "seq", so the comma is right).
@@ -39,12 +62,12 @@ void Str(std::string_view key, std::string_view value, std::string* out) {
 
 void Uint(std::string_view key, uint64_t value, std::string* out) {
   Key(key, out);
-  fmt::format_to(std::back_inserter(*out), "{}", value);
+  AppendDecimal(value, out);
 }
 
 void Hex(std::string_view key, uint64_t value, std::string* out) {
   Key(key, out);
-  fmt::format_to(std::back_inserter(*out), "\"{:#x}\"", value);
+  AppendQuotedHex(value, out);
 }
 
 void Bytes(std::string_view key, const std::vector<uint8_t>& bytes, std::string* out) {
@@ -65,7 +88,8 @@ void Sg(const std::vector<SgSegment>& sg, std::string* out) {
     const SgSegment& s = sg[i];
     if (i != 0) out->push_back(',');
     // A leading field that is always present keeps the comma logic of Key() simple.
-    fmt::format_to(std::back_inserter(*out), "{{\"phys\":\"{:#x}\"", s.phys.value());
+    out->append("{\"phys\":");
+    AppendQuotedHex(s.phys.value(), out);
     if (s.length != 0) Uint("len", s.length, out);
     if (s.dma.value() != 0) Hex("dma", s.dma.value(), out);
     if (s.dma_length != 0) Uint("dma_len", s.dma_length, out);
@@ -77,7 +101,7 @@ void Sg(const std::vector<SgSegment>& sg, std::string* out) {
 void Where(const SourceLoc& w, std::string* out) {
   Key("where", out);
   out->append("{\"line\":");
-  fmt::format_to(std::back_inserter(*out), "{}", w.line);
+  AppendDecimal(w.line, out);
   if (w.file[0] != '\0') Str("file", w.file, out);
   if (w.column != 0) Uint("col", w.column, out);
   if (w.function[0] != '\0') Str("func", w.function, out);
@@ -92,7 +116,8 @@ std::string JsonlHeaderLine() {
 
 void AppendJsonlEvent(const Event& e, std::string* out) {
   const Event d;  // the defaults
-  fmt::format_to(std::back_inserter(*out), "{{\"seq\":{}", e.seq);
+  out->append("{\"seq\":");
+  AppendDecimal(e.seq, out);
   Str("kind", ToString(e.kind), out);
   if (!e.device.empty()) Str("device", e.device.view(), out);
   if (e.api != d.api) Str("api", ToString(e.api), out);
