@@ -141,8 +141,7 @@ TEST_F(DmaDeviceErrors, SgUnmapAndSyncTakeTheOriginalEntryCount) {
   ASSERT_EQ(rig_->dev->MapSg(sg, kTo), 4u);
   EXPECT_EQ(rig_->dev->SyncSgForDevice(sg, 3, kTo).error().code(), ErrorCode::kInvalidArgument);
   EXPECT_EQ(rig_->dev->UnmapSg(sg, 3, kTo).error().code(), ErrorCode::kInvalidArgument);
-  EXPECT_EQ(rig_->dev->SyncSgForDevice(sg, 4, kFrom).error().code(),
-            ErrorCode::kInvalidArgument);
+  EXPECT_EQ(rig_->dev->SyncSgForDevice(sg, 4, kFrom).error().code(), ErrorCode::kInvalidArgument);
   EXPECT_EQ(rig_->log.Count(EventKind::kDmaSyncForDevice), 2u);
   EXPECT_EQ(sg.nents(), 4u);  // the refused unmap left the DMA side alone
   EXPECT_TRUE(rig_->dev->SyncSgForDevice(sg, 4, kTo).ok());

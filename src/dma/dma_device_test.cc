@@ -83,8 +83,8 @@ TEST(DmaDevice, ASubRangeSyncMaintainsOnlyThatRange) {
 }
 
 TEST(DmaDevice, APartialLineBufferRoundTrips) {
-  for (DmaBackendKind backend : {DmaBackendKind::kDirect, DmaBackendKind::kIommu,
-                                 DmaBackendKind::kBounce}) {
+  for (DmaBackendKind backend :
+       {DmaBackendKind::kDirect, DmaBackendKind::kIommu, DmaBackendKind::kBounce}) {
     DmaRigOptions o;
     o.backend = backend;
     auto rig = DmaRig::Make(o);

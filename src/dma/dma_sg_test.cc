@@ -98,7 +98,8 @@ TEST(DmaSg, SyncSgMovesEveryEntryBothWays) {
   ASSERT_TRUE(rig->dev->SyncSgForCpu(sg, 4, kBidi).ok());
   for (PhysAddr p : pages) rig->CpuWrite(p, Pattern(kPageSize, 8));
   ASSERT_TRUE(rig->dev->SyncSgForDevice(sg, 4, kBidi).ok());
-  for (const SgDmaEntry& d : sg.dma()) EXPECT_EQ(rig->DevRead(d.address, d.length), Pattern(kPageSize, 8));
+  for (const SgDmaEntry& d : sg.dma())
+    EXPECT_EQ(rig->DevRead(d.address, d.length), Pattern(kPageSize, 8));
   EXPECT_EQ(rig->Corruptions(), 0u);
   DeviceWritesAllAndCpuReadsBack(*rig, sg);
 }
@@ -133,8 +134,7 @@ TEST(DmaSg, MapSgOnADriverManagedDeviceOverwritesTheDmaSide) {
   std::vector<uint8_t> out(64);
   EXPECT_FALSE(rig->dev->DeviceRead(sg.dma()[0].address, out).ok());  // not its domain
   // Every other call is refused, after its event.
-  EXPECT_EQ(rig->dev->SyncSgForDevice(sg, 2, kBidi).error().code(),
-            ErrorCode::kFailedPrecondition);
+  EXPECT_EQ(rig->dev->SyncSgForDevice(sg, 2, kBidi).error().code(), ErrorCode::kFailedPrecondition);
   EXPECT_EQ(rig->log.Count(EventKind::kDmaSyncForDevice), 1u);
   DmaAddr single = rig->dev->MapSingle(rig->Cpu(pages[0]), 64, kBidi);
   EXPECT_TRUE(rig->dev->MappingError(single));
