@@ -180,6 +180,13 @@ TEST(IovaAllocatorTest, FreeOfUnknownRangeIsNotFoundAndNamesIt) {
   EXPECT_EQ(a->Free(DmaRange(kAperture.base, 100 * kPage)).error().code(), ErrorCode::kNotFound);
 }
 
+TEST(IovaAllocatorTest, FreeOfEmptyRangeIsInvalid) {
+  auto a = Make();
+  DmaRange r = a->Alloc(kPage).value();
+  EXPECT_EQ(a->Free(DmaRange(r.base, 0)).error().code(), ErrorCode::kInvalidArgument);
+  EXPECT_TRUE(a->Free(r).ok());
+}
+
 TEST(IovaAllocatorTest, DoubleFreeOfCachedSizeIsNotFound) {
   auto a = Make();
   DmaRange r = a->Alloc(4 * kPage).value();

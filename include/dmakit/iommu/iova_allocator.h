@@ -92,9 +92,9 @@ class IovaAllocator {
 
   // Returns a range exactly as Alloc returned it.
   // Errors: kNotFound naming the range (never allocated, already freed, reserved),
-  // kInvalidArgument (it overlaps an allocation without being exactly it: a partial free,
-  // a free with the wrong size, or one spanning several allocations). Nothing changes on
-  // error.
+  // kInvalidArgument (an empty range, or one that overlaps an allocation without being
+  // exactly it: a partial free, a free with the wrong size, or one spanning several
+  // allocations). Nothing changes on error.
   Status Free(DmaRange range);
 
   // Removes `range` (widened to whole granules) from the free space for good. Flushes the
