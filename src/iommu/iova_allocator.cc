@@ -82,6 +82,9 @@ IovaAllocator::IovaAllocator(DmaRange aperture, uint64_t granule)
       depot_(std::make_unique<Depot>()),
       registry_(std::make_shared<Registry>()) {
   registry_->owner = this;
+  LiveMap::View view = live_->view();
+  live_dir_ = view.dir;
+  live_leaf_shift_ = view.leaf_shift;
 }
 
 IovaAllocator::~IovaAllocator() {
@@ -146,8 +149,8 @@ Result<DmaRange> IovaAllocator::Alloc(uint64_t size, DmaAddr limit) {
           IovaMagazine* m = tc->loaded[granules - 1];
           if (m != nullptr && m->count != 0) {
             uint64_t base = m->bases[--m->count];
-            live_->Set((base - aperture_.base.value()) >> granule_shift_,
-                       static_cast<uint8_t>(granules));
+            LiveMap::View{live_dir_, live_leaf_shift_}.Set(
+                (base - aperture_.base.value()) >> granule_shift_, static_cast<uint8_t>(granules));
             ThreadCache::Bump(tc->hits, 1);
             const uint64_t bytes = granules << granule_shift_;
             ThreadCache::Bump(tc->net_bytes, bytes);
@@ -266,12 +269,13 @@ Status IovaAllocator::Free(DmaRange range) {
   if (granules - 1 < kMaxCachedGranules && ((range.size | offset) & mask) == 0 &&
       offset < aperture_.size) {
     const uint64_t idx = offset >> granule_shift_;
-    if (live_->Get(idx) == granules) {
+    const LiveMap::View live{live_dir_, live_leaf_shift_};
+    if (live.Get(idx) == granules) {
       ThreadCache* tc = ThisThreadCache();
       if (tc != nullptr && !tc->reclaim.load(std::memory_order_relaxed)) {
         IovaMagazine* m = tc->loaded[granules - 1];
         if (m != nullptr && !m->full()) {
-          live_->Set(idx, static_cast<uint8_t>(LiveMap::kCachedMark | granules));
+          live.Set(idx, static_cast<uint8_t>(LiveMap::kCachedMark | granules));
           m->bases[m->count++] = range.base.value();
           ThreadCache::Bump(tc->net_bytes, -range.size);
           return Ok();

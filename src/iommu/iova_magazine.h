@@ -115,19 +115,30 @@ class IovaAllocator::LiveMap {
   LiveMap(const LiveMap&) = delete;
   LiveMap& operator=(const LiveMap&) = delete;
 
+  // The lock-free view that the allocator's fast path keeps by value (no pointer chase).
+  struct View {
+    uint8_t** dir;
+    unsigned leaf_shift;
+    uint8_t Get(uint64_t idx) const {
+      uint8_t* leaf =
+          std::atomic_ref<uint8_t*>(dir[idx >> leaf_shift]).load(std::memory_order_acquire);
+      if (leaf == nullptr) return 0;
+      return std::atomic_ref<uint8_t>(leaf[idx & ((uint64_t{1} << leaf_shift) - 1)])
+          .load(std::memory_order_relaxed);
+    }
+    void Set(uint64_t idx, uint8_t value) const {
+      uint8_t* leaf =
+          std::atomic_ref<uint8_t*>(dir[idx >> leaf_shift]).load(std::memory_order_acquire);
+      std::atomic_ref<uint8_t>(leaf[idx & ((uint64_t{1} << leaf_shift) - 1)])
+          .store(value, std::memory_order_relaxed);
+    }
+  };
+  View view() const { return View{dir_, leaf_shift_}; }
+
   // Precondition: idx < granules.
-  uint8_t Get(uint64_t idx) const {
-    uint8_t* leaf =
-        std::atomic_ref<uint8_t*>(dir_[idx >> leaf_shift_]).load(std::memory_order_acquire);
-    if (leaf == nullptr) return 0;
-    return std::atomic_ref<uint8_t>(leaf[idx & Mask()]).load(std::memory_order_relaxed);
-  }
+  uint8_t Get(uint64_t idx) const { return view().Get(idx); }
   // Precondition: Ensure(idx) happened before (under the allocator's mutex, or earlier).
-  void Set(uint64_t idx, uint8_t value) {
-    uint8_t* leaf =
-        std::atomic_ref<uint8_t*>(dir_[idx >> leaf_shift_]).load(std::memory_order_acquire);
-    std::atomic_ref<uint8_t>(leaf[idx & Mask()]).store(value, std::memory_order_relaxed);
-  }
+  void Set(uint64_t idx, uint8_t value) { view().Set(idx, value); }
   // Called with the allocator's mutex held.
   void Ensure(uint64_t idx) {
     std::atomic_ref<uint8_t*> slot(dir_[idx >> leaf_shift_]);

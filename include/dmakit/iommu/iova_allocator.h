@@ -144,6 +144,9 @@ class IovaAllocator {
   mutable std::mutex mu_;  // guards tree_
   std::unique_ptr<IovaRangeTree> tree_;
   std::unique_ptr<LiveMap> live_;
+  // live_'s directory, copied here so the fast path reads it without a pointer chase.
+  uint8_t** live_dir_ = nullptr;
+  unsigned live_leaf_shift_ = 0;
   std::unique_ptr<Depot> depot_;
   std::shared_ptr<Registry> registry_;
   std::atomic<uint64_t> general_allocated_{0};  // bytes, general path and exited threads
