@@ -7,10 +7,16 @@
 // ioremap, user mmap) with any attribute, above kVmallocBase. Accesses through a CpuAddr go
 // down the path of the mapping's attribute:
 //   Cached        through the CPU cache (write-back, write-allocate);
-//   WriteCombine  stores gathered in the WC buffer (drained by WriteBarrier, when full, or by a
-//                 load through a WC mapping); loads straight from memory;
+//   WriteCombine  stores gathered in one WC buffer of wc_buffer_bytes holding one physically
+//                 contiguous run (drained by WriteBarrier, when full, when a store does not
+//                 continue the run, by UnmapPages, and by any load through a WC mapping);
+//                 loads straight from memory;
 //   Uncached      straight to memory.
 // Every CPU load is checked by the oracle, every CPU store recorded in it at store time.
+//
+// Modelled: one CPU, one data cache, one WC buffer, the aliasing of cached and uncached views
+// of the same page. Not modelled: TLBs, instruction fetch, speculative loads, store buffers of
+// the cached path, timing.
 //
 // Deterministic: the same config gives the same events and counters. Not thread-safe.
 #pragma once
