@@ -8,6 +8,7 @@ packages=(
   cmake ninja-build g++ clang-14 libclang-rt-14-dev clang-format
   libgtest-dev libgmock-dev libbenchmark-dev librapidcheck-dev
   libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libfmt-dev libabsl-dev
+  chromium  # renders the HTML report in its test
 )
 
 missing=()
