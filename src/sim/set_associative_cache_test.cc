@@ -87,6 +87,9 @@ TEST(CacheGeometryTest, SizeMustBeAPowerOfTwo) {
 TEST(CacheGeometryTest, SizeMustHoldOneSet) {
   ExpectBadGeometry({.size = 256, .ways = 8, .line_size = 64}, "ways * line_size");
 }
+TEST(CacheGeometryTest, SizeHasAnUpperLimit) {
+  ExpectBadGeometry({.size = uint64_t{1} << 31, .ways = 4, .line_size = 64}, "size 2147483648");
+}
 TEST(CacheGeometryTest, SetsFollowFromGeometry) {
   auto memory = std::move(PhysicalMemory::Create({{"dram0", kRam, kRamSize}})).value();
   auto cache = SetAssociativeCache::Create({.size = 32 * 1024, .ways = 4, .line_size = 64}, memory);

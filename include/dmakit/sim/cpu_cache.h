@@ -111,8 +111,8 @@ class CpuCache {
 
 // The write-back, write-allocate, set-associative model above. `memory` must outlive the
 // cache. Errors: kInvalidArgument naming the parameter when the geometry is inconsistent:
-// size, ways and line_size must be powers of two, line_size within 16..256, and
-// size >= ways * line_size.
+// size, ways and line_size must be powers of two, line_size within 16..256,
+// size >= ways * line_size, and size at most 1 GiB.
 Result<std::unique_ptr<CpuCache>> CreateSetAssociativeCache(const CacheGeometry& geometry,
                                                             PhysicalMemory& memory);
 
