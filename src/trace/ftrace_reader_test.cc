@@ -127,6 +127,8 @@ TEST(FtraceReader, TraceCmdPrefixAndOlderFormatsDecode) {
   EXPECT_EQ(r.summary.malformed, 0u)
       << (r.summary.problems.empty() ? "" : r.summary.problems[0].message);
   EXPECT_EQ(r.summary.lost, 17u);
+  EXPECT_EQ(r.summary.ToString(),
+            "12 lines, 7 events, 1 unknown (sched_switch: 1), 0 malformed, 17 lost by the kernel");
   EXPECT_EQ(r.summary.unknown, 1u);
   EXPECT_EQ(r.summary.unknown_by_name.at("sched_switch"), 1u);
   ASSERT_EQ(r.events.size(), 7u);

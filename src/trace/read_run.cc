@@ -16,6 +16,7 @@ std::string TraceReadSummary::ToString() const {
     s += ")";
   }
   s += fmt::format(", {} malformed", malformed);
+  if (lost != 0) s += fmt::format(", {} lost by the kernel", lost);
   return s;
 }
 

@@ -44,7 +44,7 @@ struct TraceReadSummary {
   std::map<std::string, uint64_t, std::less<>> unknown_by_name;  // bounded like problems
   std::vector<TraceProblem> problems;  // the first TraceReadOptions::max_problems_kept of them
 
-  // "1200 lines, 1100 events, 3 unknown (foo_event: 3), 2 malformed"
+  // "1200 lines, 1100 events, 3 unknown (foo_event: 3), 2 malformed[, 17 lost by the kernel]"
   std::string ToString() const;
 };
 
