@@ -15,4 +15,17 @@ bool RunRecord::passed() const {
                      [](const ExpectationResult& e) { return e.met; });
 }
 
+std::map<RuleId, uint64_t> RunRecord::RuleTotals() const {
+  if (!rule_counts.empty()) return rule_counts;
+  std::map<RuleId, uint64_t> totals;
+  for (const Violation& v : violations) ++totals[v.rule];
+  return totals;
+}
+
+uint64_t RunRecord::violation_count() const {
+  uint64_t total = 0;
+  for (const auto& [rule, count] : RuleTotals()) total += count;
+  return std::max<uint64_t>(total, violations.size());
+}
+
 }  // namespace dmakit

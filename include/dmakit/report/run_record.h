@@ -54,6 +54,10 @@ struct RunRecord {
   // A scenario passes when it ran and every expectation was met; a trace check passes when
   // it ran and found no violation.
   bool passed() const;
+  // Violations per rule: rule_counts when filled, else counted from `violations`.
+  std::map<RuleId, uint64_t> RuleTotals() const;
+  // Sum of RuleTotals() (at least violations.size()).
+  uint64_t violation_count() const;
 };
 
 }  // namespace dmakit
