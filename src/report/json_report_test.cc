@@ -1,6 +1,9 @@
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <sstream>
 
 #include "dmakit/report/report.h"
@@ -102,6 +105,37 @@ TEST(JsonReport, InvalidUtf8InUserTextStillGivesValidJson) {
   RunRecord r = testing::PassingRun();
   r.name = "bad\xff name";
   EXPECT_NO_THROW(Json({r}));
+}
+
+void CollectKeys(const nlohmann::json& j, std::set<std::string>& keys) {
+  if (j.is_object()) {
+    for (auto it = j.begin(); it != j.end(); ++it) {
+      // rule_counts and counters are maps whose keys are data, not fields.
+      if (it.key() == "rule_counts" || it.key() == "counters") {
+        keys.insert(it.key());
+        continue;
+      }
+      keys.insert(it.key());
+      CollectKeys(it.value(), keys);
+    }
+  } else if (j.is_array()) {
+    for (const auto& e : j) CollectKeys(e, keys);
+  }
+}
+
+TEST(JsonReport, EveryFieldWrittenIsDocumented) {
+  const auto doc_path = std::filesystem::path(__FILE__).parent_path() / "../../docs/report-json.md";
+  std::ifstream in(doc_path);
+  ASSERT_TRUE(in) << doc_path;
+  std::stringstream doc;
+  doc << in.rdbuf();
+  RunRecord r = testing::FailingRun();
+  r.events[1].where = SourceLoc::Interned("drv.c", 10);
+  std::set<std::string> keys;
+  CollectKeys(Json({r}), keys);
+  for (const std::string& key : keys) {
+    EXPECT_NE(doc.str().find("`" + key + "`"), std::string::npos) << key << " is not documented";
+  }
 }
 
 }  // namespace

@@ -55,7 +55,7 @@ class Axis {
   double step_ = 10;
 };
 
-int RowHeight(size_t rows) { return std::clamp(static_cast<int>(128 / rows), 4, 16); }
+int RowHeight(size_t rows) { return std::clamp(static_cast<int>(64 / rows), 3, 10); }
 
 void DrawAxis(const Axis& axis, int height, std::string& out) {
   const auto& seqs = axis.seqs();
@@ -206,10 +206,10 @@ void DrawLegend(const OwnerPalette& palette, int y, std::string& out) {
                  "y=\"{3}\" class=\"legend-label\">violation</text>"
                  "<path d=\"M{7} {5} l10 10 m0 -10 l-10 10\" stroke=\"#000\" stroke-width=\"3\" />"
                  "<text x=\"{8}\" y=\"{3}\" class=\"legend-label\">corruption</text>"
-                 "<rect x=\"{9}\" y=\"{1}\" width=\"3\" height=\"12\" fill=\"#1d3557\" />"
+                 "<rect x=\"{9}\" y=\"{11}\" width=\"3\" height=\"12\" fill=\"#1d3557\" />"
                  "<text x=\"{10}\" y=\"{3}\" class=\"legend-label\">access</text>",
                  x + 6, y + 12, x + 14, y + 10, x + 60, y, x + 70, x + 140, x + 156, x + 240,
-                 x + 248);
+                 x + 248, y);
   out += "</g>";
 }
 
