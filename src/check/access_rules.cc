@@ -1,5 +1,6 @@
 // Rules on CPU and device accesses (DMA101-DMA104) and on freeing pages (DMA112): the rules
 // dma-debug cannot check because it never sees an access.
+#include <absl/container/inlined_vector.h>
 #include <fmt/format.h>
 
 #include "dmakit/check/checker.h"
@@ -72,34 +73,18 @@ void Checker::OnDeviceAccess(const Event& e) {
   CheckStaleTranslation(e);
   const PhysRange range = e.phys_range();
   if (range.empty()) return;
-  const uint64_t ls = options_.line_size;
-  std::vector<std::pair<Mapping*, const MappingPiece*>> near;
-  mappings_.ForEachOnPhys(range, [&](Mapping& m, const MappingPiece& p) {
-    near.emplace_back(&m, &p);
-    return true;
-  });
   const bool write = e.access == Access::kWrite;
   Hit unmapped, cpu_owned, to_device;
-  const PhysRange lines = range.AlignOut(ls);
-  for (PhysAddr l = lines.base; l < lines.end(); l += ls) {
-    PhysRange chunk = range.Intersect(PhysRange(l, ls));
-    bool ok = false;
-    Mapping* cpu = nullptr;
-    Mapping* ro = nullptr;
-    for (auto [m, p] : near) {
-      if (!p->phys_range().Overlaps(chunk)) continue;
-      Owner o = m->lines.Get(mappings_.LineIndex(*p, l));
-      if (o == Owner::kShared || (o == Owner::kDevice && (!write || DeviceWrites(m->dir)))) {
-        ok = true;
-        break;
-      }
-      if (o == Owner::kDevice) ro = m;
-      if (o == Owner::kCpu && cpu == nullptr) cpu = m;
-    }
-    if (ok) continue;
-    Hit& hit = ro != nullptr ? to_device : cpu != nullptr ? cpu_owned : unmapped;
-    if (hit.mapping == nullptr) hit.mapping = ro != nullptr ? ro : cpu;
-    AddLine(hit.lines, l, ls);
+  // A device that reaches memory through an address one of its own mappings gave it is judged
+  // by that mapping, whatever physical memory the address leads to: for a bounce mapping the
+  // bus address is the slot, and the lines whose ownership matter are the driver's buffer.
+  if (JudgeByOwnMapping(e, write, cpu_owned.lines, to_device.lines, &cpu_owned.mapping,
+                        &to_device.mapping)) {
+    if (to_device.lines.empty()) to_device.mapping = nullptr;
+    if (cpu_owned.lines.empty()) cpu_owned.mapping = nullptr;
+  } else {
+    JudgeByPhys(range, write, unmapped.lines, cpu_owned.lines, to_device.lines, &cpu_owned.mapping,
+                &to_device.mapping);
   }
   auto report = [&](RuleId rule, Hit& hit, std::string_view what) {
     if (hit.lines.empty() || !Enabled(rule)) return;
@@ -118,6 +103,78 @@ void Checker::OnDeviceAccess(const Event& e) {
   report(RuleId::kDeviceWriteToDevice, to_device, "of a TO_DEVICE mapping");
   report(RuleId::kDeviceAccessNotOwned, cpu_owned, "of DMA memory owned by the CPU");
   report(RuleId::kDeviceAccessNotOwned, unmapped, "of memory that is not mapped for DMA");
+}
+
+bool Checker::JudgeByOwnMapping(const Event& e, bool write, std::vector<PhysRange>& cpu_owned,
+                                std::vector<PhysRange>& to_device, Mapping** cpu_mapping,
+                                Mapping** ro_mapping) {
+  auto found = mappings_.FindContaining(e.device, e.dma);
+  if (!found || e.dma + e.size > found->segment.end() || !found->mapping->has_lines()) {
+    return false;
+  }
+  Mapping& m = *found->mapping;
+  const uint64_t ls = options_.line_size;
+  const DmaRange access = e.dma_range();
+  uint64_t covered = 0;
+  for (const MappingPiece& p : m.pieces) {
+    const DmaRange part = p.dma_range().Intersect(access);
+    if (part.empty()) continue;
+    covered += part.size;
+    const PhysRange lines = PhysRange(p.phys + (part.base - p.dma), part.size).AlignOut(ls);
+    for (PhysAddr l = lines.base; l < lines.end(); l += ls) {
+      const Owner o = m.lines.Get(mappings_.LineIndex(p, l));
+      if (o == Owner::kShared || (o == Owner::kDevice && (!write || DeviceWrites(m.dir)))) {
+        continue;
+      }
+      AddLine(o == Owner::kDevice ? to_device : cpu_owned, l, ls);
+    }
+  }
+  if (covered != e.size) {  // bytes between pieces: judge the whole access by memory
+    cpu_owned.clear();
+    to_device.clear();
+    return false;
+  }
+  *cpu_mapping = &m;
+  *ro_mapping = &m;
+  return true;
+}
+
+void Checker::JudgeByPhys(PhysRange range, bool write, std::vector<PhysRange>& unmapped,
+                          std::vector<PhysRange>& cpu_owned, std::vector<PhysRange>& to_device,
+                          Mapping** cpu_mapping, Mapping** ro_mapping) {
+  const uint64_t ls = options_.line_size;
+  absl::InlinedVector<std::pair<Mapping*, const MappingPiece*>, 4> near;
+  mappings_.ForEachOnPhys(range, [&](Mapping& m, const MappingPiece& p) {
+    near.emplace_back(&m, &p);
+    return true;
+  });
+  const PhysRange lines = range.AlignOut(ls);
+  for (PhysAddr l = lines.base; l < lines.end(); l += ls) {
+    PhysRange chunk = range.Intersect(PhysRange(l, ls));
+    bool ok = false;
+    Mapping* cpu = nullptr;
+    Mapping* ro = nullptr;
+    for (auto [m, p] : near) {
+      if (!p->phys_range().Overlaps(chunk)) continue;
+      Owner o = m->lines.Get(mappings_.LineIndex(*p, l));
+      if (o == Owner::kShared || (o == Owner::kDevice && (!write || DeviceWrites(m->dir)))) {
+        ok = true;
+        break;
+      }
+      if (o == Owner::kDevice) ro = m;
+      if (o == Owner::kCpu && cpu == nullptr) cpu = m;
+    }
+    if (ok) continue;
+    if (ro != nullptr) {
+      if (*ro_mapping == nullptr) *ro_mapping = ro;
+      AddLine(to_device, l, ls);
+    } else if (cpu != nullptr) {
+      if (*cpu_mapping == nullptr) *cpu_mapping = cpu;
+      AddLine(cpu_owned, l, ls);
+    } else {
+      AddLine(unmapped, l, ls);
+    }
+  }
 }
 
 void Checker::OnPageFree(const Event& e) {

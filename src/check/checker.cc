@@ -16,8 +16,21 @@ Checker::Checker(CheckerOptions options)
       maybe_cached_(options.line_size),
       pt_dirty_(options.line_size) {}
 
+namespace {
+
+// Events that may come between a device access's kIotlbStaleHit events and its kDeviceAccess
+// events (see Checker::StaleHit).
+bool ContinuesDeviceAccess(EventKind kind) {
+  return kind == EventKind::kIotlbStaleHit || kind == EventKind::kPageTableWalk ||
+         kind == EventKind::kDeviceAccess || kind == EventKind::kCorruption ||
+         kind == EventKind::kNote;
+}
+
+}  // namespace
+
 void Checker::OnEvent(const Event& e) {
   if (stopped_) return;
+  if (!stale_hits_.empty() && !ContinuesDeviceAccess(e.kind)) FlushStaleHits();
   switch (e.kind) {
     case EventKind::kDmaMap:
       return OnMap(e);
@@ -84,6 +97,7 @@ void Checker::OnEvent(const Event& e) {
 }
 
 void Checker::OnEnd() {
+  FlushStaleHits();
   for (uint32_t id : mappings_.LiveIds()) {
     if (stopped_) return;
     Mapping& m = *mappings_.Get(id);

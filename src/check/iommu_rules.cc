@@ -1,5 +1,7 @@
 // IOMMU rules: DMA108 stale IOTLB access, DMA109 map over a live translation, DMA110 unmap of
 // nothing, DMA111 page-table write not cleaned for a non-coherent walker.
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "dmakit/check/checker.h"
@@ -41,20 +43,74 @@ void Checker::OnIommuUnmap(const Event& e) {
 
 void Checker::OnIotlbStaleHit(const Event& e) {
   if (!Enabled(RuleId::kStaleIotlbAccess)) return;
-  Violation v = Make(RuleId::kStaleIotlbAccess, e, nullptr,
-                     fmt::format("device {} through a stale IOTLB entry [domain={}] [iova={}] "
-                                 "[phys={}] [size={} bytes]",
-                                 ToString(e.access), e.domain, Hex(e.dma), Hex(e.phys), e.size));
-  if (auto p = iommu_.StaleAt(e.domain, e.dma.value())) {
-    v.mapping_where = p->where;
-    v.mapping_seq = p->seq;
+  stale_hits_.push_back(
+      StaleHit{e.seq, e.device, e.domain, e.dma.value(), e.phys.value(), e.size, e.access});
+}
+
+void Checker::FlushStaleHits() {
+  // Hits of an access that never reached the bus: one report per device, about the first hit.
+  std::vector<StaleHit> hits;
+  hits.swap(stale_hits_);
+  std::vector<Symbol> done;
+  for (const StaleHit& h : hits) {
+    if (std::find(done.begin(), done.end(), h.device) != done.end()) continue;
+    done.push_back(h.device);
+    if (!Enabled(RuleId::kStaleIotlbAccess)) continue;
+    Event e;
+    e.kind = EventKind::kIotlbStaleHit;
+    e.seq = h.seq;
+    e.device = h.device;
+    e.domain = h.domain;
+    e.dma = DmaAddr(h.iova);
+    e.phys = PhysAddr(h.phys);
+    e.size = h.size;
+    e.access = h.access;
+    Violation v = Make(RuleId::kStaleIotlbAccess, e, nullptr,
+                       fmt::format("device {} through a stale IOTLB entry [domain={}] [iova={}] "
+                                   "[phys={}] [size={} bytes]",
+                                   ToString(h.access), h.domain, Hex(e.dma), Hex(e.phys), h.size));
+    if (auto p = iommu_.StaleAt(h.domain, h.iova)) {
+      v.mapping_where = p->where;
+      v.mapping_seq = p->seq;
+    }
+    v.lines = {PhysRange(e.phys, std::max<uint64_t>(h.size, 1)).AlignOut(options_.line_size)};
+    Report(std::move(v));
   }
-  if (e.size != 0) v.lines = {e.phys_range().AlignOut(options_.line_size)};
-  Report(std::move(v));
 }
 
 void Checker::CheckStaleTranslation(const Event& e) {
   if (!Enabled(RuleId::kStaleIotlbAccess)) return;
+  // The simulator's own stale hits for this access's pages: the bytes of each stale page the
+  // access covers, at their place in this run.
+  std::vector<PhysRange> lines;
+  const StaleHit* first = nullptr;
+  const uint64_t begin = e.dma.value(), end = begin + e.size;
+  for (const StaleHit& h : stale_hits_) {
+    if (h.device != e.device || h.iova < begin || h.iova >= end) continue;
+    if (first == nullptr) first = &h;
+    const uint64_t page_end = (h.iova | (kPageSize - 1)) + 1;
+    const uint64_t part_end = std::min(page_end, end);
+    PhysRange bytes(e.phys + (h.iova - begin), part_end - h.iova);
+    lines.push_back(bytes.AlignOut(options_.line_size));
+  }
+  if (first != nullptr) {
+    Violation v = Make(RuleId::kStaleIotlbAccess, e, nullptr,
+                       fmt::format("device {} through a stale IOTLB entry [domain={}] [iova={}] "
+                                   "[phys={}] [size={} bytes] [stale iova={}]",
+                                   ToString(e.access), first->domain, Hex(e.dma), Hex(e.phys),
+                                   e.size, Hex(DmaAddr(first->iova))));
+    if (auto p = iommu_.StaleAt(first->domain, first->iova)) {
+      v.mapping_where = p->where;
+      v.mapping_seq = p->seq;
+    }
+    std::erase_if(stale_hits_, [&](const StaleHit& h) {
+      return h.device == e.device && h.iova >= begin && h.iova < end;
+    });
+    v.lines = std::move(lines);
+    Report(std::move(v));
+    return;
+  }
+  // A trace without stale-hit events: decide from the unmaps not yet invalidated.
   const DeviceInfo* info = Device(e.device);
   Symbol node = info != nullptr && !info->iommu_node.empty() ? info->iommu_node : e.device;
   const IommuState::Attachment* att = iommu_.AttachmentOf(node);

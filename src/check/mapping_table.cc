@@ -37,8 +37,13 @@ absl::InlinedVector<MappingPiece, 1> MappingTable::PiecesOf(
   uint64_t pos = 0;  // offset inside (*segs)[seg]
   for (const SgSegment& s : e.sg) {
     if (seg >= segs->size()) break;
-    if (pos != 0 && ((pos ^ s.phys.value()) & (kPageSize - 1)) != 0) {
-      pos = ((pos + kPageSize - 1) & ~(kPageSize - 1)) + s.phys.OffsetIn(kPageSize);
+    // Page offsets are those of the absolute device address: a segment may itself start at a
+    // non-zero page offset (its first entry's), and the next entry's span starts on the next
+    // page of IOVA space.
+    const uint64_t at = (*segs)[seg].base.value() + pos;
+    if (pos != 0 && ((at ^ s.phys.value()) & (kPageSize - 1)) != 0) {
+      pos = ((at + kPageSize - 1) & ~(kPageSize - 1)) + s.phys.OffsetIn(kPageSize) -
+            (*segs)[seg].base.value();
     }
     if (pos >= (*segs)[seg].size && pos != 0) {
       ++seg;

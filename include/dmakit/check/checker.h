@@ -97,6 +97,14 @@ class Checker final : public EventSink {
   void OnCpuAccess(const Event& e);
   void OnDeviceAccess(const Event& e);
   void OnPageFree(const Event& e);
+  // DMA102/DMA103 decisions for a device access: by the device's own mapping that contains
+  // the bus address (false when none contains the whole access), else by physical memory.
+  bool JudgeByOwnMapping(const Event& e, bool write, std::vector<PhysRange>& cpu_owned,
+                         std::vector<PhysRange>& to_device, Mapping** cpu_mapping,
+                         Mapping** ro_mapping);
+  void JudgeByPhys(PhysRange range, bool write, std::vector<PhysRange>& unmapped,
+                   std::vector<PhysRange>& cpu_owned, std::vector<PhysRange>& to_device,
+                   Mapping** cpu_mapping, Mapping** ro_mapping);
   // --- cpu_memory_rules.cc ---
   void OnCpuMap(const Event& e);
   void OnCacheMaintenance(const Event& e);
@@ -106,6 +114,9 @@ class Checker final : public EventSink {
   void OnIotlbStaleHit(const Event& e);
   void OnPageTableWalk(const Event& e);
   void CheckStaleTranslation(const Event& e);
+  // Reports IOTLB stale hits that no device access consumed (the access faulted on a later
+  // page, or the trace holds the hit alone): one DMA108 per device.
+  void FlushStaleHits();
 
   // --- checker.cc: shared helpers ---
   bool Enabled(RuleId rule) const { return !suppressed(rule) && !stopped_; }
@@ -121,7 +132,21 @@ class Checker final : public EventSink {
   std::vector<OwnershipTransition> HistoryOf(PhysAddr line);
   void Retire(uint32_t id);
 
+  // kIotlbStaleHit events of the device access in progress: the simulator emits one per
+  // page translated by a stale entry, then kDeviceAccess per physically contiguous run; DMA108
+  // is reported once, on the access, with the lines the stale pages carried.
+  struct StaleHit {
+    uint64_t seq = 0;
+    Symbol device;
+    uint64_t domain = 0;
+    uint64_t iova = 0;
+    uint64_t phys = 0;
+    uint64_t size = 0;  // 0 from the simulator (one hit per page)
+    Access access = Access::kRead;
+  };
+
   CheckerOptions options_;
+  std::vector<StaleHit> stale_hits_;
   MappingTable mappings_;
   std::deque<Mapping> retired_;
   absl::flat_hash_map<Symbol, DeviceInfo, std::hash<Symbol>> devices_;

@@ -79,8 +79,9 @@ class MappingTable {
   uint64_t line_size() const { return line_size_; }
 
   // Builds the pieces of a map/alloc event. sg entries past mapped_nents have no DMA side;
-  // when an entry's page offset differs from the segment's running position, the position is
-  // padded to the next page, as the IOMMU DMA backend lays entries out.
+  // when an entry's page offset differs from that of the segment's running device address
+  // (base + position, so a segment starting at a non-zero page offset is placed right), the
+  // position is padded to the next page, as the IOMMU DMA backend lays entries out.
   static absl::InlinedVector<MappingPiece, 1> PiecesOf(const Event& map_event, uint64_t line_size,
                                                        absl::InlinedVector<DmaRange, 1>* segs);
 

@@ -1,0 +1,334 @@
+// Test-only (included by the check layer's tests, never by the library): random driver programs
+// for the checker's soundness property test.
+//
+// A Program is a platform (coherent or not; direct, IOMMU or forced-bounce backend; cache size,
+// associativity and eviction policy; IOMMU flush policy), a few buffers (each mapped one way:
+// map_single, map_page or map_sg over 1-3 line-aligned chunks in pages of their own, with one
+// direction) and a list of Ops. Programs are built from raw rapidcheck choices by Lower(),
+// which keeps an ownership model of every buffer line:
+//   - correct programs follow every rule: CPU accesses only to CPU-owned lines, device accesses
+//     only to device-owned lines of live mappings in a direction that allows them, sync_for_cpu
+//     only over device-owned lines, every map's error checked, everything unmapped at the end;
+//   - buggy programs are the same programs with some calls dropped (the model still believes
+//     they happened), some swapped with the next call (misplaced), and some "rogue" calls made
+//     without regard to ownership (CPU or device access to any line, sync or unmap of a
+//     mapping that is not live, a map whose error goes unchecked).
+// Shrinking a choice list keeps a program well formed, so rapidcheck's counterexamples stay
+// readable; Program::ToString() prints them as the op list a regression test can spell out.
+#pragma once
+
+#include <rapidcheck.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "dmakit/core/addr.h"
+#include "dmakit/core/dma_types.h"
+#include "dmakit/dma/dma_system.h"
+#include "dmakit/iommu/iommu.h"
+#include "dmakit/sim/cpu_cache.h"
+
+namespace dmakit::testing {
+
+inline constexpr uint32_t kProgLine = 64;  // the platform's cache line size
+
+struct Platform {
+  bool coherent = false;
+  DmaBackendKind backend = DmaBackendKind::kDirect;
+  EvictionPolicy policy = EvictionPolicy::kLru;
+  uint32_t cache_kib = 2;  // small enough that buffers and the thrash region evict each other
+  uint32_t ways = 2;
+  bool lazy_flush = false;  // IOMMU flush policy
+  uint64_t seed = 1;
+};
+
+enum class MapKind : uint8_t { kSingle, kPage, kSg };
+
+struct Chunk {
+  uint32_t offset = 0;  // in its first page, a multiple of kProgLine
+  uint32_t length = 0;  // a multiple of kProgLine; may run into the next page
+  uint32_t lines() const { return length / kProgLine; }
+};
+
+struct BufferSpec {
+  MapKind kind = MapKind::kSingle;
+  DmaDirection dir = DmaDirection::kBidirectional;
+  std::vector<Chunk> chunks;  // exactly one unless kind == kSg
+};
+
+enum class OpKind : uint8_t {
+  kCpuWrite,
+  kCpuRead,
+  kMap,
+  kSyncForCpu,
+  kSyncForDevice,
+  kDevRead,
+  kDevWrite,
+  kUnmap,
+  kThrash,
+};
+inline constexpr int kOpKindCount = static_cast<int>(OpKind::kThrash) + 1;
+
+struct Op {
+  OpKind kind = OpKind::kThrash;
+  uint8_t buf = 0;
+  uint8_t chunk = 0;
+  uint32_t first_line = 0;  // in the chunk (syncs of sg buffers are always whole)
+  uint32_t lines = 0;
+  uint8_t pattern = 0;      // data written (CPU / device writes); thrash: also dirty lines
+  bool check_error = true;  // kMap: the driver tests the handle with dma_mapping_error()
+  bool whole = false;       // syncs: the whole mapping
+};
+
+struct Program {
+  Platform platform;
+  std::vector<BufferSpec> buffers;
+  std::vector<Op> ops;
+  bool buggy = false;
+};
+
+// One raw choice; Lower() turns it into zero or one op (or two when a misplaced op lands).
+struct Choice {
+  uint8_t kind = 0;
+  uint8_t buf = 0;
+  uint8_t chunk = 0;
+  uint16_t a = 0;
+  uint16_t b = 0;
+  uint8_t pattern = 0;
+  uint8_t mutation = 0;  // buggy programs: < 10 drop, < 20 misplace, < 32 rogue (of 256)
+};
+
+inline std::string ToString(OpKind k) {
+  static constexpr const char* kNames[] = {"cpu_write",    "cpu_read",        "map",
+                                           "sync_for_cpu", "sync_for_device", "dev_read",
+                                           "dev_write",    "unmap",           "thrash"};
+  return kNames[static_cast<int>(k)];
+}
+
+inline std::string ToString(const Op& op) {
+  if (op.kind == OpKind::kThrash) return fmt::format("thrash(dirty={})", op.pattern & 1);
+  std::string s = fmt::format("{} buf{}", ToString(op.kind), op.buf);
+  if (op.kind == OpKind::kMap) return s + (op.check_error ? "" : " (error unchecked)");
+  if (op.kind == OpKind::kUnmap) return s;
+  if (op.whole) return s + " whole";
+  return s +
+         fmt::format(" chunk{} lines [{}, {})", op.chunk, op.first_line, op.first_line + op.lines);
+}
+
+inline std::string ToString(const Program& p) {
+  static constexpr const char* kPolicy[] = {"lru", "random", "adversarial"};
+  static constexpr const char* kKind[] = {"single", "page", "sg"};
+  std::string s = fmt::format(
+      "platform: {} {} cache={}KiB/{}-way {} flush={} seed={}{}\n",
+      p.platform.coherent ? "coherent" : "noncoherent", dmakit::ToString(p.platform.backend),
+      p.platform.cache_kib, p.platform.ways, kPolicy[static_cast<int>(p.platform.policy)],
+      p.platform.lazy_flush ? "lazy" : "strict", p.platform.seed, p.buggy ? " (buggy)" : "");
+  for (size_t i = 0; i < p.buffers.size(); ++i) {
+    const BufferSpec& b = p.buffers[i];
+    s += fmt::format("buf{}: {} {}", i, kKind[static_cast<int>(b.kind)], dmakit::ToString(b.dir));
+    for (const Chunk& c : b.chunks) s += fmt::format(" [+{:#x}, {:#x} bytes]", c.offset, c.length);
+    s += "\n";
+  }
+  for (const Op& op : p.ops) s += "  " + ToString(op) + "\n";
+  return s;
+}
+
+// Builds the op list of `buffers` from `choices` (see the file comment), then unmaps whatever
+// is still mapped.
+inline std::vector<Op> Lower(const std::vector<BufferSpec>& buffers,
+                             const std::vector<Choice>& choices, bool buggy) {
+  struct State {
+    bool mapped = false;
+    std::vector<std::vector<bool>> dev;  // per chunk, per line: device-owned
+  };
+  std::vector<State> st(buffers.size());
+  for (size_t i = 0; i < buffers.size(); ++i) {
+    for (const Chunk& c : buffers[i].chunks) st[i].dev.emplace_back(c.lines(), false);
+  }
+  std::vector<Op> out;
+  std::vector<Op> held;  // a misplaced op, emitted after the next one
+  auto emit = [&](const Op& op) {
+    out.push_back(op);
+    for (const Op& h : held) out.push_back(h);
+    held.clear();
+  };
+  auto set_all = [](State& s, bool dev) {
+    for (auto& c : s.dev) c.assign(c.size(), dev);
+  };
+  for (const Choice& ch : choices) {
+    Op op;
+    op.kind = static_cast<OpKind>(ch.kind % kOpKindCount);
+    op.pattern = ch.pattern;
+    const bool rogue = buggy && ch.mutation >= 20 && ch.mutation < 32;
+    const bool drop = buggy && ch.mutation < 10;
+    const bool misplace = buggy && ch.mutation >= 10 && ch.mutation < 20;
+    if (op.kind == OpKind::kThrash) {
+      if (!drop) emit(op);
+      continue;
+    }
+    op.buf = static_cast<uint8_t>(ch.buf % buffers.size());
+    const BufferSpec& b = buffers[op.buf];
+    State& s = st[op.buf];
+    op.chunk = static_cast<uint8_t>(ch.chunk % b.chunks.size());
+    std::vector<bool>& lines = s.dev[op.chunk];
+    const uint32_t n = static_cast<uint32_t>(lines.size());
+    op.first_line = ch.a % n;
+    op.lines = 1 + ch.b % (n - op.first_line);
+    // Shrinks [first_line, first_line + lines) to the run of lines whose owner is `dev`.
+    auto clamp_to = [&](bool dev) {
+      if (rogue) return true;
+      if (lines[op.first_line] != dev) return false;
+      uint32_t k = 1;
+      while (k < op.lines && lines[op.first_line + k] == dev) ++k;
+      op.lines = k;
+      return true;
+    };
+    bool ok = false;
+    switch (op.kind) {
+      case OpKind::kCpuWrite:
+      case OpKind::kCpuRead:
+        ok = !s.mapped || clamp_to(false);
+        break;
+      case OpKind::kMap:
+        ok = !s.mapped;
+        op.check_error = !(rogue && (ch.a & 1));
+        if (ok) {
+          s.mapped = true;
+          set_all(s, true);
+        }
+        break;
+      case OpKind::kSyncForCpu:
+      case OpKind::kSyncForDevice: {
+        const bool to_cpu = op.kind == OpKind::kSyncForCpu;
+        op.whole = b.kind == MapKind::kSg || (ch.b & 3) == 0;
+        if (op.whole) {
+          op.chunk = 0;
+          op.first_line = 0;
+          op.lines = static_cast<uint32_t>(s.dev[0].size());
+        }
+        if (!s.mapped) {
+          ok = rogue;
+        } else if (!to_cpu || rogue) {
+          ok = true;
+        } else if (op.whole) {
+          ok = true;
+          for (const auto& c : s.dev) {
+            for (bool d : c) ok = ok && d;
+          }
+        } else {
+          ok = clamp_to(true);
+        }
+        if (ok && s.mapped) {
+          for (size_t c = 0; c < s.dev.size(); ++c) {
+            if (!op.whole && c != op.chunk) continue;
+            uint32_t first = op.whole ? 0 : op.first_line;
+            uint32_t count = op.whole ? static_cast<uint32_t>(s.dev[c].size()) : op.lines;
+            for (uint32_t l = first; l < first + count; ++l) s.dev[c][l] = !to_cpu;
+          }
+        }
+        break;
+      }
+      case OpKind::kDevRead:
+      case OpKind::kDevWrite: {
+        const bool allowed = op.kind == OpKind::kDevRead ? DeviceReads(b.dir) : DeviceWrites(b.dir);
+        ok = rogue || (s.mapped && allowed && clamp_to(true));
+        break;
+      }
+      case OpKind::kUnmap:
+        ok = s.mapped || rogue;
+        s.mapped = false;
+        set_all(s, false);
+        break;
+      case OpKind::kThrash:
+        break;
+    }
+    if (!ok || drop) continue;
+    if (misplace && held.empty()) {
+      held.push_back(op);
+    } else {
+      emit(op);
+    }
+  }
+  for (const Op& h : held) out.push_back(h);
+  for (size_t i = 0; i < buffers.size(); ++i) {
+    if (!st[i].mapped) continue;
+    Op op;
+    op.kind = OpKind::kUnmap;
+    op.buf = static_cast<uint8_t>(i);
+    out.push_back(op);
+  }
+  return out;
+}
+
+// --- rapidcheck generators ---
+
+inline rc::Gen<Platform> GenPlatform() {
+  return rc::gen::build<Platform>(
+      rc::gen::set(&Platform::coherent, rc::gen::weightedElement<bool>({{3, false}, {1, true}})),
+      rc::gen::set(&Platform::backend,
+                   rc::gen::element(DmaBackendKind::kDirect, DmaBackendKind::kIommu,
+                                    DmaBackendKind::kBounce)),
+      rc::gen::set(&Platform::policy,
+                   rc::gen::element(EvictionPolicy::kLru, EvictionPolicy::kRandom,
+                                    EvictionPolicy::kAdversarial)),
+      rc::gen::set(&Platform::cache_kib, rc::gen::element(1u, 2u, 4u)),
+      rc::gen::set(&Platform::ways, rc::gen::element(1u, 2u, 4u)),
+      rc::gen::set(&Platform::lazy_flush, rc::gen::arbitrary<bool>()),
+      rc::gen::set(&Platform::seed, rc::gen::inRange<uint64_t>(1, 1000)));
+}
+
+inline rc::Gen<Chunk> GenChunk() {
+  return rc::gen::apply(
+      [](uint32_t offset_lines, uint32_t length_lines) {
+        return Chunk{offset_lines * kProgLine, length_lines * kProgLine};
+      },
+      rc::gen::inRange<uint32_t>(0, 64), rc::gen::inRange<uint32_t>(1, 80));
+}
+
+inline rc::Gen<BufferSpec> GenBuffer() {
+  return rc::gen::mapcat(
+      rc::gen::element(MapKind::kSingle, MapKind::kPage, MapKind::kSg), [](MapKind kind) {
+        const size_t max_chunks = kind == MapKind::kSg ? 3 : 1;
+        return rc::gen::build<BufferSpec>(
+            rc::gen::set(&BufferSpec::kind, rc::gen::just(kind)),
+            rc::gen::set(&BufferSpec::dir,
+                         rc::gen::element(DmaDirection::kToDevice, DmaDirection::kFromDevice,
+                                          DmaDirection::kBidirectional)),
+            rc::gen::set(&BufferSpec::chunks,
+                         rc::gen::mapcat(rc::gen::inRange<size_t>(1, max_chunks + 1), [](size_t n) {
+                           return rc::gen::container<std::vector<Chunk>>(n, GenChunk());
+                         })));
+      });
+}
+
+inline rc::Gen<Choice> GenChoice() {
+  return rc::gen::build<Choice>(rc::gen::set(&Choice::kind, rc::gen::arbitrary<uint8_t>()),
+                                rc::gen::set(&Choice::buf, rc::gen::arbitrary<uint8_t>()),
+                                rc::gen::set(&Choice::chunk, rc::gen::arbitrary<uint8_t>()),
+                                rc::gen::set(&Choice::a, rc::gen::arbitrary<uint16_t>()),
+                                rc::gen::set(&Choice::b, rc::gen::arbitrary<uint16_t>()),
+                                rc::gen::set(&Choice::pattern, rc::gen::arbitrary<uint8_t>()),
+                                rc::gen::set(&Choice::mutation, rc::gen::arbitrary<uint8_t>()));
+}
+
+inline rc::Gen<Program> GenProgram(bool buggy) {
+  return rc::gen::apply(
+      [buggy](Platform platform, std::vector<BufferSpec> buffers, std::vector<Choice> choices) {
+        Program p;
+        p.platform = platform;
+        p.ops = Lower(buffers, choices, buggy);
+        p.buffers = std::move(buffers);
+        p.buggy = buggy;
+        return p;
+      },
+      GenPlatform(),
+      rc::gen::mapcat(
+          rc::gen::inRange<size_t>(1, 4),
+          [](size_t n) { return rc::gen::container<std::vector<BufferSpec>>(n, GenBuffer()); }),
+      rc::gen::container<std::vector<Choice>>(GenChoice()));
+}
+
+}  // namespace dmakit::testing
