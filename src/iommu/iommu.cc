@@ -46,8 +46,7 @@ Iommu::Iommu(Soc& soc, IommuConfig config)
       name_(config_.name),
       walker_(
           &soc.AddBusMaster(config_.name + "-walker", config_.coherent_walk, MasterKind::kWalker)),
-      iotlb_(std::make_unique<Iotlb>(config_.iotlb_entries)),
-      next_domain_id_(1) {}
+      iotlb_(std::make_unique<Iotlb>(config_.iotlb_entries)) {}
 
 Iommu::~Iommu() { DMAKIT_CHECK(domains_.empty(), "an IommuDomain outlives its Iommu"); }
 
@@ -93,7 +92,8 @@ IommuGroup* Iommu::GroupOf(Symbol device) {
 // --- Domains ---
 
 Result<std::unique_ptr<IommuDomain>> Iommu::AllocDomain(DomainType type) {
-  const uint64_t id = next_domain_id_;
+  // Ids come from the Soc so that domains of different IOMMUs never share one in events.
+  const uint64_t id = soc_.AllocateId();
   std::unique_ptr<IommuDomain> d(new IommuDomain(*this, id, type));
   if (type == DomainType::kDma || type == DomainType::kUnmanaged) {
     LpaeConfig pc;
@@ -113,7 +113,6 @@ Result<std::unique_ptr<IommuDomain>> Iommu::AllocDomain(DomainType type) {
     }
     d->iova_ = std::move(*iova);
   }
-  ++next_domain_id_;
   domains_[id] = d.get();
   return d;
 }

@@ -356,3 +356,23 @@ TEST(Iommu, DestroyingADomainDetachesItsGroupsAndCompletesQueuedUnmaps) {
 
 }  // namespace
 }  // namespace dmakit
+
+namespace dmakit {
+namespace {
+
+TEST(Iommu, DomainIdsAreUniqueAcrossTheIommusOfOneSoc) {
+  Rig r;
+  IommuConfig second;
+  second.name = "smmu1";
+  auto other = std::move(Iommu::Create(*r.soc, second)).value();
+  auto a = r.Domain(DomainType::kUnmanaged);
+  auto b = std::move(other->AllocDomain(DomainType::kUnmanaged)).value();
+  auto c = r.Domain(DomainType::kDma);
+  EXPECT_NE(a->id(), b->id());
+  EXPECT_NE(b->id(), c->id());
+  EXPECT_NE(a->id(), c->id());
+  EXPECT_NE(b->id(), 0u);
+}
+
+}  // namespace
+}  // namespace dmakit

@@ -182,7 +182,6 @@ class Iommu {
   std::vector<Queued> queue_;
   std::vector<FaultRecord> faults_;
   IommuCounters counters_;
-  uint64_t next_domain_id_;
 };
 
 }  // namespace dmakit

@@ -123,6 +123,10 @@ class Soc {
 
   Symbol cpu_name() const { return cpu_name_; }
 
+  // A number unique within this Soc (IOMMU domain ids, ...): unique across all its IOMMUs and
+  // deterministic per run, unlike a process-wide counter. Never 0.
+  uint64_t AllocateId() { return next_id_++; }
+
  private:
   // A physically contiguous piece of a CPU access.
   struct Piece {
@@ -154,6 +158,7 @@ class Soc {
   uint64_t next_vmalloc_ = kVmallocBase;
   std::vector<std::unique_ptr<BusMaster>> masters_;
   Symbol cpu_name_{"cpu"};
+  uint64_t next_id_ = 1;
 };
 
 }  // namespace dmakit
