@@ -37,7 +37,15 @@ void Checker::OnCpuAccess(const Event& e) {
   mappings_.ForEachOnPhys(access_lines, [&](Mapping& m, const MappingPiece& p) {
     PhysRange common = access_lines.Intersect(p.phys_range().AlignOut(ls));
     for (PhysAddr l = common.base; l < common.end(); l += ls) {
-      if (m.lines.Get(mappings_.LineIndex(p, l)) != Owner::kDevice) continue;
+      const Owner owner = m.lines.Get(mappings_.LineIndex(p, l));
+      if (owner == Owner::kCpu) {
+        if (e.access == Access::kWrite && e.mem_attr == MemAttr::kCached && DeviceWrites(m.dir) &&
+            range.Overlaps(p.phys_range().Intersect(PhysRange(l, ls)))) {
+          cpu_written_.Add(PhysRange(l, ls));
+        }
+        continue;
+      }
+      if (owner != Owner::kDevice) continue;
       PhysRange line(l, ls);
       PhysRange mine = p.phys_range().Intersect(line);
       if (range.Intersect(line).Overlaps(mine)) {

@@ -14,7 +14,8 @@ Checker::Checker(CheckerOptions options)
     : options_(options),
       mappings_(options.line_size),
       maybe_cached_(options.line_size),
-      pt_dirty_(options.line_size) {}
+      pt_dirty_(options.line_size),
+      cpu_written_(options.line_size) {}
 
 namespace {
 
@@ -167,12 +168,33 @@ bool Checker::IsCoherent(Symbol device) const {
 
 void Checker::Transition(Mapping& m, const Event& e, DmaRange dma, Owner owner) {
   uint64_t line = options_.line_size;
+  const bool track_written = cpu_written_.size() != 0 && m.has_lines();
+  // To the CPU with invalidation (or a bounce copy back): CPU writes still in flight are lost.
+  const DmaDirection call_dir = e.dir != DmaDirection::kNone ? e.dir : m.dir;
+  const bool discards = owner == Owner::kCpu && DeviceWrites(call_dir) &&
+                        !(e.kind == EventKind::kDmaUnmap && e.attrs.skip_cpu_sync());
+  std::vector<PhysRange> discarded;
   for (const MappingPiece& p : m.pieces) {
     DmaRange part = p.dma_range().Intersect(dma);
     if (part.empty()) continue;
     PhysAddr phys = p.phys + (part.base - p.dma);
     PhysRange lines = PhysRange(phys, part.size).AlignOut(line);
     m.lines.Set(mappings_.LineIndex(p, lines.base), lines.size / line, owner);
+    if (!track_written) continue;
+    if (discards) {
+      for (const PhysRange& r : cpu_written_.Find(lines)) discarded.push_back(r);
+    }
+    cpu_written_.Remove(lines);
+  }
+  if (!discarded.empty() && Enabled(RuleId::kCpuWriteDiscarded)) {
+    Violation v = Make(RuleId::kCpuWriteDiscarded, e, &m,
+                       fmt::format("device driver gives DMA memory to the CPU over a CPU write "
+                                   "made while the CPU owned it [call={}] [device address={}] "
+                                   "[cacheline={}] [mapped with {}] [synced with {}]",
+                                   ToString(e.kind), Hex(m.dma), Hex(discarded.front().base),
+                                   ToString(m.dir), ToString(e.dir)));
+    v.lines = std::move(discarded);
+    Report(std::move(v));
   }
   m.history.Push(OwnershipTransition{e.seq, e.kind, e.device, e.dir, owner, dma, e.where});
 }

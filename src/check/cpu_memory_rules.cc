@@ -50,6 +50,7 @@ void Checker::OnCpuMap(const Event& e) {
 }
 
 void Checker::OnCacheMaintenance(const Event& e) {
+  if (e.cache_op != CacheOp::kInvalidate) cpu_written_.Remove(e.phys_range());
   const PhysRange range = e.phys_range();
   if (e.cache_op == CacheOp::kInvalidate || e.cache_op == CacheOp::kCleanInvalidate) {
     maybe_cached_.Remove(range);

@@ -8,7 +8,9 @@
 // which keeps an ownership model of every buffer line:
 //   - correct programs follow every rule: CPU accesses only to CPU-owned lines, device accesses
 //     only to device-owned lines of live mappings in a direction that allows them, sync_for_cpu
-//     only over device-owned lines, every map's error checked, everything unmapped at the end;
+//     only over device-owned lines, a CPU write to a mapped device-writable buffer handed back
+//     with sync_for_device before the unmap (whose invalidation would discard it), every
+//     map's error checked, everything unmapped at the end;
 //   - buggy programs are the same programs with some calls dropped (the model still believes
 //     they happened), some swapped with the next call (misplaced), and some "rogue" calls made
 //     without regard to ownership (CPU or device access to any line, sync or unmap of a
@@ -98,7 +100,7 @@ struct Choice {
   uint16_t a = 0;
   uint16_t b = 0;
   uint8_t pattern = 0;
-  uint8_t mutation = 0;  // buggy programs: < 10 drop, < 20 misplace, < 32 rogue (of 256)
+  uint8_t mutation = 0;  // buggy programs: < 24 drop, < 40 misplace, < 64 rogue (of 256)
 };
 
 inline std::string ToString(OpKind k) {
@@ -140,15 +142,41 @@ inline std::string ToString(const Program& p) {
 // is still mapped.
 inline std::vector<Op> Lower(const std::vector<BufferSpec>& buffers,
                              const std::vector<Choice>& choices, bool buggy) {
+  std::vector<Op> out;
   struct State {
     bool mapped = false;
-    std::vector<std::vector<bool>> dev;  // per chunk, per line: device-owned
+    std::vector<std::vector<bool>> dev;      // per chunk, per line: device-owned
+    std::vector<std::vector<bool>> written;  // per chunk, per line: CPU-written while mapped
+    bool any_written() const {
+      for (const auto& c : written) {
+        for (bool w : c) {
+          if (w) return true;
+        }
+      }
+      return false;
+    }
   };
   std::vector<State> st(buffers.size());
   for (size_t i = 0; i < buffers.size(); ++i) {
-    for (const Chunk& c : buffers[i].chunks) st[i].dev.emplace_back(c.lines(), false);
+    for (const Chunk& c : buffers[i].chunks) {
+      st[i].dev.emplace_back(c.lines(), false);
+      st[i].written.emplace_back(c.lines(), false);
+    }
   }
-  std::vector<Op> out;
+  // A CPU write to a mapped buffer must go back to the device (sync_for_device) before the
+  // buffer is given to the CPU again by an invalidating unmap: a correct driver syncs first.
+  auto hand_back_written = [&](size_t i) {
+    State& s = st[i];
+    if (!s.mapped || !s.any_written() || !DeviceWrites(buffers[i].dir)) return;
+    Op sync;
+    sync.kind = OpKind::kSyncForDevice;
+    sync.buf = static_cast<uint8_t>(i);
+    sync.whole = true;
+    sync.lines = static_cast<uint32_t>(s.dev[0].size());
+    out.push_back(sync);
+    for (auto& c : s.dev) c.assign(c.size(), true);
+    for (auto& c : s.written) c.assign(c.size(), false);
+  };
   std::vector<Op> held;  // a misplaced op, emitted after the next one
   auto emit = [&](const Op& op) {
     out.push_back(op);
@@ -162,9 +190,9 @@ inline std::vector<Op> Lower(const std::vector<BufferSpec>& buffers,
     Op op;
     op.kind = static_cast<OpKind>(ch.kind % kOpKindCount);
     op.pattern = ch.pattern;
-    const bool rogue = buggy && ch.mutation >= 20 && ch.mutation < 32;
-    const bool drop = buggy && ch.mutation < 10;
-    const bool misplace = buggy && ch.mutation >= 10 && ch.mutation < 20;
+    const bool drop = buggy && ch.mutation < 24;
+    const bool misplace = buggy && ch.mutation >= 24 && ch.mutation < 40;
+    const bool rogue = buggy && ch.mutation >= 40 && ch.mutation < 64;
     if (op.kind == OpKind::kThrash) {
       if (!drop) emit(op);
       continue;
@@ -186,11 +214,15 @@ inline std::vector<Op> Lower(const std::vector<BufferSpec>& buffers,
       op.lines = k;
       return true;
     };
+    auto lines_written = [&](uint32_t l) { s.written[op.chunk][l] = true; };
     bool ok = false;
     switch (op.kind) {
       case OpKind::kCpuWrite:
       case OpKind::kCpuRead:
         ok = !s.mapped || clamp_to(false);
+        if (ok && s.mapped && op.kind == OpKind::kCpuWrite && !rogue) {
+          for (uint32_t l = op.first_line; l < op.first_line + op.lines; ++l) lines_written(l);
+        }
         break;
       case OpKind::kMap:
         ok = !s.mapped;
@@ -198,6 +230,7 @@ inline std::vector<Op> Lower(const std::vector<BufferSpec>& buffers,
         if (ok) {
           s.mapped = true;
           set_all(s, true);
+          for (auto& c : s.written) c.assign(c.size(), false);
         }
         break;
       case OpKind::kSyncForCpu:
@@ -226,7 +259,10 @@ inline std::vector<Op> Lower(const std::vector<BufferSpec>& buffers,
             if (!op.whole && c != op.chunk) continue;
             uint32_t first = op.whole ? 0 : op.first_line;
             uint32_t count = op.whole ? static_cast<uint32_t>(s.dev[c].size()) : op.lines;
-            for (uint32_t l = first; l < first + count; ++l) s.dev[c][l] = !to_cpu;
+            for (uint32_t l = first; l < first + count; ++l) {
+              s.dev[c][l] = !to_cpu;
+              if (!to_cpu) s.written[c][l] = false;
+            }
           }
         }
         break;
@@ -239,8 +275,10 @@ inline std::vector<Op> Lower(const std::vector<BufferSpec>& buffers,
       }
       case OpKind::kUnmap:
         ok = s.mapped || rogue;
+        if (ok && !drop && !misplace) hand_back_written(op.buf);
         s.mapped = false;
         set_all(s, false);
+        for (auto& c : s.written) c.assign(c.size(), false);
         break;
       case OpKind::kThrash:
         break;
@@ -255,6 +293,7 @@ inline std::vector<Op> Lower(const std::vector<BufferSpec>& buffers,
   for (const Op& h : held) out.push_back(h);
   for (size_t i = 0; i < buffers.size(); ++i) {
     if (!st[i].mapped) continue;
+    hand_back_written(i);
     Op op;
     op.kind = OpKind::kUnmap;
     op.buf = static_cast<uint8_t>(i);
@@ -328,7 +367,8 @@ inline rc::Gen<Program> GenProgram(bool buggy) {
       rc::gen::mapcat(
           rc::gen::inRange<size_t>(1, 4),
           [](size_t n) { return rc::gen::container<std::vector<BufferSpec>>(n, GenBuffer()); }),
-      rc::gen::container<std::vector<Choice>>(GenChoice()));
+      // Long enough for data to sit in the cache across several ownership moves.
+      rc::gen::scale(4.0, rc::gen::container<std::vector<Choice>>(GenChoice())));
 }
 
 }  // namespace dmakit::testing

@@ -170,6 +170,13 @@ constexpr std::array<RuleInfo, kRuleCount> kRules = {{
      "Freeing pages a device can still reach (a live DMA mapping or IOMMU translation) lets "
      "the device corrupt the pages' next owner. Fix: unmap (and flush the IOTLB) before "
      "freeing; quarantine pages a device might still touch."},
+    {RuleId::kCpuWriteDiscarded, "DMA113", "cpu-write-discarded",
+     "sync_for_cpu or unmap over lines the CPU wrote while it owned them",
+     "Giving a device-writable mapping to the CPU invalidates its lines on a non-coherent "
+     "device (or copies the bounce slot back over the buffer): a CPU write made while the CPU "
+     "already owned those lines, and not handed back with sync_for_device, is thrown away. "
+     "Fix: sync_for_device after the CPU writes (before the next sync_for_cpu or unmap), or do "
+     "not write a buffer the device fills."},
 }};
 
 bool EqualsIgnoreCase(std::string_view a, std::string_view b) {

@@ -36,7 +36,8 @@ RC_GTEST_PROP(CheckerSoundness, CorrectProgramsRaiseNoViolationAndNoCorruption, 
 RC_GTEST_PROP(CheckerSoundness, EveryCorruptionFollowsAViolationOnTheSameLine, ()) {
   const Program p = *testing::GenProgram(/*buggy=*/true);
   auto run = RunProgram(p);
-  RC_TAG(run->log.corruptions.empty() ? "no corruption" : "corruption");
+  RC_TAG(run->log.corruptions.empty() ? "no corruption" : "corruption",
+         run->checker.total() == 0 ? "no violation" : "violations");
   const auto unexplained = run->Unexplained(p.platform.backend == DmaBackendKind::kBounce);
   if (!unexplained.empty()) {
     RC_LOG() << testing::ToString(p);

@@ -154,6 +154,9 @@ class Checker final : public EventSink {
   IommuState iommu_;
   LineSet maybe_cached_;
   LineSet pt_dirty_;
+  // Lines of live device-writable mappings the CPU wrote while it owned them, not yet handed
+  // back to the device nor cleaned (DMA113).
+  LineSet cpu_written_;
   CpuAliasTable cpu_aliases_;
 
   std::array<bool, kRuleCount> suppressed_{};

@@ -46,8 +46,9 @@ enum class RuleId : uint8_t {
   kIommuUnmapNothing,            // DMA110
   kPageTableWriteNotCleaned,     // DMA111
   kPageFreedWhileMapped,         // DMA112
+  kCpuWriteDiscarded,            // DMA113
 };
-inline constexpr int kRuleCount = static_cast<int>(RuleId::kPageFreedWhileMapped) + 1;
+inline constexpr int kRuleCount = static_cast<int>(RuleId::kCpuWriteDiscarded) + 1;
 
 struct RuleInfo {
   RuleId rule;
