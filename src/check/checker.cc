@@ -166,6 +166,13 @@ bool Checker::IsCoherent(Symbol device) const {
   return d != nullptr && d->coherent;
 }
 
+void Checker::TransitionAll(Mapping& m, const Event& e, Owner owner) {
+  Transition(m, e, DmaRange(DmaAddr(0), ~uint64_t{0}), owner);
+  OwnershipTransition& t = m.history.newest();
+  t.dma = DmaRange(m.dma, m.size);
+  t.whole = true;
+}
+
 void Checker::Transition(Mapping& m, const Event& e, DmaRange dma, Owner owner) {
   uint64_t line = options_.line_size;
   const bool track_written = cpu_written_.size() != 0 && m.has_lines();
@@ -213,7 +220,7 @@ std::vector<OwnershipTransition> Checker::HistoryOf(PhysAddr line) {
       const OwnershipTransition& t = m.history.at(i);
       for (const MappingPiece& p : m.pieces) {
         if (!p.phys_range().AlignOut(options_.line_size).Contains(line)) continue;
-        if (!p.dma_range().Overlaps(t.dma)) continue;
+        if (!t.whole && !p.dma_range().Overlaps(t.dma)) continue;
         all.push_back(t);
         break;
       }

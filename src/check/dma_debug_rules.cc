@@ -59,7 +59,7 @@ void Checker::OnMap(const Event& e) {
   if (m.tracks_overlap() && Enabled(RuleId::kOverlappingMapping)) CheckOverlap(e, m);
   Mapping& stored = mappings_.Insert(std::move(m), Owner::kDevice);
   stored.history.Push(OwnershipTransition{e.seq, e.kind, e.device, e.dir, Owner::kDevice,
-                                          DmaRange(stored.dma, stored.size), e.where});
+                                          DmaRange(stored.dma, stored.size), e.where, true});
 }
 
 void Checker::CheckMapPlacement(const Event& e, const Mapping& m) {
@@ -148,7 +148,7 @@ void Checker::OnAlloc(const Event& e) {
   Owner owner = e.api == MapApi::kCoherent ? Owner::kShared : Owner::kCpu;
   Mapping& stored = mappings_.Insert(std::move(m), owner);
   stored.history.Push(OwnershipTransition{e.seq, e.kind, e.device, e.dir, owner,
-                                          DmaRange(stored.dma, stored.size), e.where});
+                                          DmaRange(stored.dma, stored.size), e.where, true});
 }
 
 Mapping* Checker::MatchExact(const Event& e) {
@@ -224,7 +224,7 @@ void Checker::OnUnmap(const Event& e) {
                             Hex(m.dma), m.size, ToString(m.dir), ToString(e.dir))));
   }
   CheckErrorChecked(e, m);
-  Transition(m, e, DmaRange(m.dma, m.size), Owner::kCpu);
+  TransitionAll(m, e, Owner::kCpu);
   Retire(m.id);
 }
 

@@ -49,6 +49,8 @@ void OwnershipHistory::Push(const OwnershipTransition& t) {
   ++count_;
 }
 
+OwnershipTransition& OwnershipHistory::newest() { return ring_[(count_ + kDepth - 1) % kDepth]; }
+
 const OwnershipTransition& OwnershipHistory::at(size_t i) const {
   size_t first = count_ < kDepth ? 0 : count_ - kDepth;
   return ring_[(first + i) % kDepth];

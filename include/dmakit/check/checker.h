@@ -127,6 +127,8 @@ class Checker final : public EventSink {
   bool IsCoherent(Symbol device) const;
   // Moves ownership of m's lines covered by device range `dma` and records the transition.
   void Transition(Mapping& m, const Event& e, DmaRange dma, Owner owner);
+  // The same over every piece of m (an sg mapping's segments need not be contiguous).
+  void TransitionAll(Mapping& m, const Event& e, Owner owner);
   // Line-aligned physical ranges of m's lines (for Violation::lines).
   std::vector<PhysRange> LinesOf(const Mapping& m) const;
   std::vector<OwnershipTransition> HistoryOf(PhysAddr line);

@@ -52,8 +52,9 @@ struct OwnershipTransition {
   Symbol device;
   DmaDirection dir = DmaDirection::kNone;
   Owner owner_after = Owner::kCpu;
-  DmaRange dma;  // the part of the mapping the call covered
+  DmaRange dma;  // the part of the mapping the call covered (its handle and size if whole)
   SourceLoc where;
+  bool whole = false;  // the call covered the whole mapping (map, unmap: every sg segment)
 
   // "#12 dma_map eth0 TO_DEVICE [0x1000-0x1fff] -> device at file.cc:10"
   std::string ToString() const;
@@ -67,6 +68,8 @@ class OwnershipHistory {
   size_t size() const { return count_ < kDepth ? count_ : kDepth; }
   // i = 0 is the oldest kept transition.
   const OwnershipTransition& at(size_t i) const;
+  // The last one pushed; precondition: size() > 0.
+  OwnershipTransition& newest();
 
  private:
   std::array<OwnershipTransition, kDepth> ring_{};
