@@ -13,14 +13,8 @@ namespace {
 
 std::atomic<uint64_t> next_allocator_id{1};
 
-// The last allocator this thread used and its cache: constant-initialized and trivially
-// destructible, so reading it is a plain thread-pointer-relative load on the hot path.
-struct HotCache {
-  uint64_t id;
-  IovaAllocator::ThreadCache* cache;
-  bool table_gone;  // the thread is exiting: no more per-thread state
-};
-thread_local HotCache tls_hot{0, nullptr, false};
+using iova_detail::ClassCache;
+using iova_detail::tls_hot;
 
 }  // namespace
 
@@ -30,7 +24,7 @@ struct ThreadTable {
   std::vector<IovaAllocator::ThreadCache*> caches;
 
   ~ThreadTable() {
-    tls_hot = HotCache{0, nullptr, true};
+    tls_hot = iova_detail::HotSlot{0, nullptr, true};
     for (IovaAllocator::ThreadCache* tc : caches) {
       {
         std::lock_guard<std::mutex> lock(tc->registry->mu);
@@ -77,6 +71,7 @@ IovaAllocator::IovaAllocator(DmaRange aperture, uint64_t granule)
       aperture_(aperture),
       aperture_last_(aperture.last().value()),
       granule_shift_(static_cast<uint32_t>(std::countr_zero(granule))),
+      granule_mask_(granule - 1),
       tree_(std::make_unique<IovaRangeTree>(aperture)),
       live_(std::make_unique<LiveMap>(aperture.size >> granule_shift_)),
       depot_(std::make_unique<Depot>()),
@@ -85,6 +80,7 @@ IovaAllocator::IovaAllocator(DmaRange aperture, uint64_t granule)
   LiveMap::View view = live_->view();
   live_dir_ = view.dir;
   live_leaf_shift_ = view.leaf_shift;
+  live_leaf_mask_ = (uint64_t{1} << view.leaf_shift) - 1;
 }
 
 IovaAllocator::~IovaAllocator() {
@@ -94,7 +90,7 @@ IovaAllocator::~IovaAllocator() {
 }
 
 IovaAllocator::ThreadCache* IovaAllocator::ThisThreadCache() {
-  if (tls_hot.id == id_) return tls_hot.cache;
+  if (tls_hot.id == id_) return static_cast<ThreadCache*>(tls_hot.cache);
   return AttachThisThread();
 }
 
@@ -125,42 +121,22 @@ IovaAllocator::ThreadCache* IovaAllocator::AttachThisThread() {
     }
     caches.push_back(found);
   }
-  tls_hot = HotCache{id_, found, false};
+  tls_hot = iova_detail::HotSlot{id_, found, false};
   return found;
 }
 
 // Called at thread exit with registry_->mu held.
 void IovaAllocator::DetachThread(ThreadCache* tc) {
   ReturnThreadMagazines(tc);
-  general_allocated_.fetch_add(tc->net_bytes.load(std::memory_order_relaxed));
-  slow_hits_.fetch_add(tc->hits.load(std::memory_order_relaxed));
+  general_allocated_.fetch_add(tc->NetBytes(granule_shift_));
+  exited_hits_.fetch_add(tc->Hits());
   auto& caches = registry_->caches;
   caches.erase(std::remove(caches.begin(), caches.end(), tc), caches.end());
 }
 
-Result<DmaRange> IovaAllocator::Alloc(uint64_t size, DmaAddr limit) {
-  if (size - 1 < aperture_.size) {  // also rejects size 0
-    const uint64_t mask = (uint64_t{1} << granule_shift_) - 1;
-    const uint64_t granules = (size + mask) >> granule_shift_;
-    if (granules <= kMaxCachedGranules) {
-      if (limit.value() >= aperture_last_) {
-        ThreadCache* tc = ThisThreadCache();
-        if (tc != nullptr && !tc->reclaim.load(std::memory_order_relaxed)) {
-          IovaMagazine* m = tc->loaded[granules - 1];
-          if (m != nullptr && m->count != 0) {
-            uint64_t base = m->bases[--m->count];
-            LiveMap::View{live_dir_, live_leaf_shift_}.Set(
-                (base - aperture_.base.value()) >> granule_shift_, static_cast<uint8_t>(granules));
-            ThreadCache::Bump(tc->hits, 1);
-            const uint64_t bytes = granules << granule_shift_;
-            ThreadCache::Bump(tc->net_bytes, bytes);
-            return DmaRange(DmaAddr(base), bytes);
-          }
-        }
-        return AllocCachedSlow(granules, aperture_last_, tc);
-      }
-    }
-  }
+// Everything Alloc's inline fast path does not serve: errors, limits, empty magazines, the
+// first call of a thread, sizes beyond the cache.
+Result<DmaRange> IovaAllocator::AllocSlow(uint64_t size, DmaAddr limit) {
   if (size == 0) return Error(ErrorCode::kInvalidArgument, "IOVA alloc of 0 bytes");
   if (size > aperture_.size) {
     return Error(ErrorCode::kOutOfRange, "IOVA alloc of " + std::to_string(size) +
@@ -235,8 +211,8 @@ Result<DmaRange> IovaAllocator::AllocCachedSlow(uint64_t granules, uint64_t limi
     tc->reclaim.store(false, std::memory_order_relaxed);
     ReturnThreadMagazines(tc);
   } else if (tc != nullptr && limit_last >= aperture_last_) {
-    IovaMagazine*& loaded = tc->loaded[cls];
-    IovaMagazine*& prev = tc->prev[cls];
+    IovaMagazine*& loaded = tc->classes[cls].loaded;
+    IovaMagazine*& prev = tc->classes[cls].prev;
     if (prev != nullptr && !prev->empty()) {
       std::swap(loaded, prev);
     } else if (IovaMagazine* full = depot_->Take(cls)) {
@@ -247,42 +223,29 @@ Result<DmaRange> IovaAllocator::AllocCachedSlow(uint64_t granules, uint64_t limi
     if (loaded != nullptr && !loaded->empty()) {
       uint64_t base = loaded->bases[--loaded->count];
       live_->Set((base - aperture_.base.value()) >> granule_shift_, static_cast<uint8_t>(granules));
-      ThreadCache::Bump(tc->hits, 1);
-      ThreadCache::Bump(tc->net_bytes, bytes);
+      ClassCache::Bump(tc->classes[cls].allocs);
       return DmaRange(DmaAddr(base), bytes);
     }
   }
   uint64_t base = DMAKIT_TRY(AllocForCache(granules, limit_last));
   misses_.fetch_add(1, std::memory_order_relaxed);
   if (tc != nullptr) {
-    ThreadCache::Bump(tc->net_bytes, bytes);
+    ClassCache::Bump(tc->classes[cls].allocs);
+    ClassCache::Bump(tc->misses);
   } else {
     general_allocated_.fetch_add(bytes);
   }
   return DmaRange(DmaAddr(base), bytes);
 }
 
-Status IovaAllocator::Free(DmaRange range) {
+// Everything Free's inline fast path does not serve: errors, full magazines, the first call
+// of a thread, sizes beyond the cache.
+Status IovaAllocator::FreeSlow(DmaRange range) {
   const uint64_t offset = range.base.value() - aperture_.base.value();  // huge if below
-  const uint64_t mask = (uint64_t{1} << granule_shift_) - 1;
   const uint64_t granules = range.size >> granule_shift_;
-  if (granules - 1 < kMaxCachedGranules && ((range.size | offset) & mask) == 0 &&
-      offset < aperture_.size) {
-    const uint64_t idx = offset >> granule_shift_;
-    const LiveMap::View live{live_dir_, live_leaf_shift_};
-    if (live.Get(idx) == granules) {
-      ThreadCache* tc = ThisThreadCache();
-      if (tc != nullptr && !tc->reclaim.load(std::memory_order_relaxed)) {
-        IovaMagazine* m = tc->loaded[granules - 1];
-        if (m != nullptr && !m->full()) {
-          live.Set(idx, static_cast<uint8_t>(LiveMap::kCachedMark | granules));
-          m->bases[m->count++] = range.base.value();
-          ThreadCache::Bump(tc->net_bytes, -range.size);
-          return Ok();
-        }
-      }
-      return FreeCachedSlow(range, granules, tc);
-    }
+  if (granules - 1 < kMaxCachedGranules && ((range.size | offset) & granule_mask_) == 0 &&
+      offset < aperture_.size && live_->Get(offset >> granule_shift_) == granules) {
+    return FreeCachedSlow(range, granules, ThisThreadCache());
   }
   return FreeGeneral(range);
 }
@@ -300,8 +263,8 @@ Status IovaAllocator::FreeCachedSlow(DmaRange range, uint64_t granules, ThreadCa
     ReturnThreadMagazines(tc);
   }
   const uint64_t cls = granules - 1;
-  IovaMagazine*& loaded = tc->loaded[cls];
-  IovaMagazine*& prev = tc->prev[cls];
+  IovaMagazine*& loaded = tc->classes[cls].loaded;
+  IovaMagazine*& prev = tc->classes[cls].prev;
   if (loaded == nullptr) loaded = new IovaMagazine;
   if (loaded->full()) {
     if (prev != nullptr && prev->empty()) {
@@ -322,7 +285,7 @@ Status IovaAllocator::FreeCachedSlow(DmaRange range, uint64_t granules, ThreadCa
   }
   live_->Set(idx, static_cast<uint8_t>(LiveMap::kCachedMark | granules));
   loaded->bases[loaded->count++] = base;
-  ThreadCache::Bump(tc->net_bytes, -range.size);
+  ClassCache::Bump(tc->classes[cls].frees);
   return Ok();
 }
 
@@ -349,8 +312,8 @@ void IovaAllocator::ReturnToTree(const uint64_t* bases, uint32_t count) {
 }
 
 void IovaAllocator::ReturnThreadMagazines(ThreadCache* tc) {
-  for (uint64_t c = 0; c < kMaxCachedGranules; ++c) {
-    for (IovaMagazine** m : {&tc->loaded[c], &tc->prev[c]}) {
+  for (ClassCache& c : tc->classes) {
+    for (IovaMagazine** m : {&c.loaded, &c.prev}) {
       if (*m == nullptr) continue;
       ReturnToTree((*m)->bases, (*m)->count);
       delete *m;
@@ -392,12 +355,12 @@ Status IovaAllocator::Reserve(DmaRange range) {
 IovaAllocator::Stats IovaAllocator::stats() const {
   Stats s;
   uint64_t allocated = general_allocated_.load();
-  s.cache_hits = slow_hits_.load();
+  s.cache_hits = exited_hits_.load();
   {
     std::lock_guard<std::mutex> lock(registry_->mu);
     for (const ThreadCache* tc : registry_->caches) {
-      allocated += tc->net_bytes.load(std::memory_order_relaxed);
-      s.cache_hits += tc->hits.load(std::memory_order_relaxed);
+      allocated += tc->NetBytes(granule_shift_);
+      s.cache_hits += tc->Hits();
     }
   }
   s.allocated_bytes = allocated;

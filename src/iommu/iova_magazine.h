@@ -14,37 +14,39 @@
 
 namespace dmakit {
 
-// A stack of base addresses of free ranges of one size class.
-struct IovaMagazine {
-  uint32_t count = 0;
-  uint64_t bases[IovaAllocator::kMagazineSize];
+using IovaMagazine = iova_detail::Magazine;
 
-  bool empty() const { return count == 0; }
-  bool full() const { return count == IovaAllocator::kMagazineSize; }
-};
-
-// One thread's magazines for one allocator. Only the owning thread touches the magazines;
-// other threads read the counters (stats) and set `reclaim` (Flush).
-struct IovaAllocator::ThreadCache {
+// One thread's magazines for one allocator (the hot part, which the inline fast paths read, is
+// the base class). Only the owning thread touches the magazines; other threads read the
+// counters (stats) and set `reclaim` (Flush).
+struct IovaAllocator::ThreadCache : iova_detail::ThreadCacheHot {
   uint64_t allocator_id = 0;
   std::shared_ptr<Registry> registry;
-  // Bonwick's pair: `loaded` serves; `prev` is always empty or full (or absent).
-  IovaMagazine* loaded[kMaxCachedGranules] = {};
-  IovaMagazine* prev[kMaxCachedGranules] = {};
-  // Set by another thread's Flush: give the magazines back at the next call.
-  std::atomic<bool> reclaim{false};
-  // Written by the owning thread only (a load and a store, no read-modify-write).
-  std::atomic<uint64_t> hits{0};
-  std::atomic<uint64_t> net_bytes{0};  // allocated minus freed by this thread (mod 2^64)
+  // Cached-size allocations of this thread that the tree served (written by the owner only).
+  std::atomic<uint64_t> misses{0};
 
   ~ThreadCache() {
-    for (uint64_t c = 0; c < kMaxCachedGranules; ++c) {
-      delete loaded[c];
-      delete prev[c];
+    for (iova_detail::ClassCache& c : classes) {
+      delete c.loaded;
+      delete c.prev;
     }
   }
-  static void Bump(std::atomic<uint64_t>& counter, uint64_t delta) {
-    counter.store(counter.load(std::memory_order_relaxed) + delta, std::memory_order_relaxed);
+  // Bytes allocated minus freed through this cache (mod 2^64), and its cache hits.
+  uint64_t NetBytes(uint32_t granule_shift) const {
+    uint64_t bytes = 0;
+    for (uint64_t c = 0; c < kMaxCachedGranules; ++c) {
+      const uint64_t n = classes[c].allocs.load(std::memory_order_relaxed) -
+                         classes[c].frees.load(std::memory_order_relaxed);
+      bytes += n * ((c + 1) << granule_shift);
+    }
+    return bytes;
+  }
+  uint64_t Hits() const {
+    uint64_t allocs = 0;
+    for (const iova_detail::ClassCache& c : classes) {
+      allocs += c.allocs.load(std::memory_order_relaxed);
+    }
+    return allocs - misses.load(std::memory_order_relaxed);
   }
 };
 
@@ -98,7 +100,7 @@ struct IovaAllocator::Depot {
 class IovaAllocator::LiveMap {
  public:
   // A range in a magazine: kCachedMark | granules. In a caller's hands: granules. Else 0.
-  static constexpr uint8_t kCachedMark = 0x80;
+  static constexpr uint8_t kCachedMark = IovaAllocator::kCachedMark;
 
   explicit LiveMap(uint64_t granules) {
     uint64_t leaf = std::min<uint64_t>(uint64_t{1} << kMaxLeafShift, granules);

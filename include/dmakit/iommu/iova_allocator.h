@@ -50,12 +50,61 @@ namespace dmakit {
 
 class IovaRangeTree;
 
+// Implementation details that the inline fast paths of IovaAllocator read. Not part of the
+// API: nothing outside the allocator may touch them.
+namespace iova_detail {
+
+inline constexpr uint64_t kMaxCachedGranules = 32;
+inline constexpr uint32_t kMagazineSize = 64;
+
+// A stack of base addresses of free ranges of one size class.
+struct Magazine {
+  uint32_t count = 0;
+  uint64_t bases[kMagazineSize];
+
+  bool empty() const { return count == 0; }
+  bool full() const { return count == kMagazineSize; }
+};
+
+// One thread's state for one size class of one allocator. Only the owning thread touches the
+// magazines; other threads read the counters (a plain load and store by the owner, no
+// read-modify-write).
+struct ClassCache {
+  // Bonwick's pair: `loaded` serves; `prev` is always empty or full (or absent).
+  Magazine* loaded = nullptr;
+  Magazine* prev = nullptr;
+  std::atomic<uint64_t> allocs{0};  // cached-path allocations of this class by this thread
+  std::atomic<uint64_t> frees{0};   // frees of this class into this thread's magazines
+
+  static void Bump(std::atomic<uint64_t>& counter) {
+    counter.store(counter.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+  }
+};
+
+// The part of a thread's cache the fast paths read.
+struct ThreadCacheHot {
+  // Set by another thread's Flush: give the magazines back at the next call.
+  std::atomic<bool> reclaim{false};
+  ClassCache classes[kMaxCachedGranules];
+};
+
+// The last allocator this thread used and its cache: constant-initialized and trivially
+// destructible, so reading it is a plain thread-pointer-relative load.
+struct HotSlot {
+  uint64_t id;
+  ThreadCacheHot* cache;
+  bool table_gone;  // the thread is exiting: no more per-thread state
+};
+inline thread_local constinit HotSlot tls_hot{0, nullptr, false};
+
+}  // namespace iova_detail
+
 class IovaAllocator {
  public:
   // Sizes of at most this many granules are served by the magazines.
-  static constexpr uint64_t kMaxCachedGranules = 32;
+  static constexpr uint64_t kMaxCachedGranules = iova_detail::kMaxCachedGranules;
   // Ranges per magazine.
-  static constexpr uint32_t kMagazineSize = 64;
+  static constexpr uint32_t kMagazineSize = iova_detail::kMagazineSize;
   // Full magazines the depot keeps per size class; more go back to the tree.
   static constexpr size_t kDepotMagazines = 32;
   // "No limit": any address of the aperture will do.
@@ -88,14 +137,49 @@ class IovaAllocator {
   // Errors: kInvalidArgument (size 0), kOutOfRange (the rounded size exceeds the aperture,
   // or `limit` lies below the aperture's first granule), kExhausted (no free space fits;
   // see the class comment for magazines of other threads).
-  Result<DmaRange> Alloc(uint64_t size, DmaAddr limit = kNoLimit);
+  // The fast path (a hit in this thread's magazine) is inline; everything else is AllocSlow.
+  Result<DmaRange> Alloc(uint64_t size, DmaAddr limit = kNoLimit) {
+    const uint64_t granules = (size + granule_mask_) >> granule_shift_;
+    if (size - 1 < aperture_.size && granules <= kMaxCachedGranules &&
+        limit.value() >= aperture_last_ && iova_detail::tls_hot.id == id_) {
+      iova_detail::ThreadCacheHot* tc = iova_detail::tls_hot.cache;
+      iova_detail::ClassCache& cc = tc->classes[granules - 1];
+      iova_detail::Magazine* m = cc.loaded;
+      if (m != nullptr && m->count != 0 && !tc->reclaim.load(std::memory_order_relaxed)) {
+        const uint64_t base = m->bases[--m->count];
+        StoreState(StateByte(base), static_cast<uint8_t>(granules));
+        iova_detail::ClassCache::Bump(cc.allocs);
+        return DmaRange(DmaAddr(base), granules << granule_shift_);
+      }
+    }
+    return AllocSlow(size, limit);
+  }
 
   // Returns a range exactly as Alloc returned it.
   // Errors: kNotFound naming the range (never allocated, already freed, reserved),
   // kInvalidArgument (an empty range, or one that overlaps an allocation without being
   // exactly it: a partial free, a free with the wrong size, or one spanning several
   // allocations). Nothing changes on error.
-  Status Free(DmaRange range);
+  // The fast path (into this thread's magazine) is inline; everything else is FreeSlow.
+  Status Free(DmaRange range) {
+    const uint64_t offset = range.base.value() - aperture_.base.value();  // huge if below
+    const uint64_t granules = range.size >> granule_shift_;
+    if (granules - 1 < kMaxCachedGranules && ((range.size | offset) & granule_mask_) == 0 &&
+        offset < aperture_.size && iova_detail::tls_hot.id == id_) {
+      uint8_t* state = StateByte(range.base.value());
+      iova_detail::ThreadCacheHot* tc = iova_detail::tls_hot.cache;
+      iova_detail::ClassCache& cc = tc->classes[granules - 1];
+      iova_detail::Magazine* m = cc.loaded;
+      if (state != nullptr && LoadState(state) == granules && m != nullptr && !m->full() &&
+          !tc->reclaim.load(std::memory_order_relaxed)) {
+        StoreState(state, static_cast<uint8_t>(kCachedMark | granules));
+        m->bases[m->count++] = range.base.value();
+        iova_detail::ClassCache::Bump(cc.frees);
+        return Ok();
+      }
+    }
+    return FreeSlow(range);
+  }
 
   // Removes `range` (widened to whole granules) from the free space for good. Flushes the
   // caches first (see Flush).
@@ -121,8 +205,32 @@ class IovaAllocator {
   class LiveMap;
 
  private:
+  // The state map's byte of a range in the caller's hands or in a magazine (see the class
+  // comment): kCachedMark | granules in a magazine, granules in a caller's hands, else 0.
+  static constexpr uint8_t kCachedMark = 0x80;
+
   IovaAllocator(DmaRange aperture, uint64_t granule);
 
+  // The state byte of the range starting at `base` (inside the aperture), or null when its
+  // leaf of the state map was never created (no cached-size range was ever there). The state
+  // bytes are read and written with relaxed atomics: a plain byte load or store.
+  uint8_t* StateByte(uint64_t base) const {
+    const uint64_t idx = (base - aperture_.base.value()) >> granule_shift_;
+    uint8_t* leaf = std::atomic_ref<uint8_t*>(live_dir_[idx >> live_leaf_shift_])
+                        .load(std::memory_order_acquire);
+    if (leaf == nullptr) return nullptr;
+    return leaf + (idx & live_leaf_mask_);
+  }
+
+  static uint8_t LoadState(uint8_t* state) {
+    return std::atomic_ref<uint8_t>(*state).load(std::memory_order_relaxed);
+  }
+  static void StoreState(uint8_t* state, uint8_t value) {
+    std::atomic_ref<uint8_t>(*state).store(value, std::memory_order_relaxed);
+  }
+
+  Result<DmaRange> AllocSlow(uint64_t size, DmaAddr limit);
+  Status FreeSlow(DmaRange range);
   ThreadCache* ThisThreadCache();
   ThreadCache* AttachThisThread();
   Result<DmaRange> AllocGeneral(uint64_t size, uint64_t limit_last);
@@ -140,6 +248,7 @@ class IovaAllocator {
   const DmaRange aperture_;
   const uint64_t aperture_last_;
   const uint32_t granule_shift_;
+  const uint64_t granule_mask_;
 
   mutable std::mutex mu_;  // guards tree_
   std::unique_ptr<IovaRangeTree> tree_;
@@ -147,10 +256,11 @@ class IovaAllocator {
   // live_'s directory, copied here so the fast path reads it without a pointer chase.
   uint8_t** live_dir_ = nullptr;
   unsigned live_leaf_shift_ = 0;
+  uint64_t live_leaf_mask_ = 0;
   std::unique_ptr<Depot> depot_;
   std::shared_ptr<Registry> registry_;
   std::atomic<uint64_t> general_allocated_{0};  // bytes, general path and exited threads
-  std::atomic<uint64_t> slow_hits_{0};
+  std::atomic<uint64_t> exited_hits_{0};        // cache hits of threads that exited
   std::atomic<uint64_t> misses_{0};
   std::atomic<uint64_t> depot_exchanges_{0};
 
