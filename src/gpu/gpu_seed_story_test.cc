@@ -37,7 +37,8 @@ TEST(FirstHack, SyncOfPagesNeverMappedIsReportedAsSyncOfMemoryNotMapped) {
   opt.gpu.hack_device = "mdss";  // the drm device the seed's driver passed to dma_sync
   GpuRig rig({IommuOn::kSubDevice, false}, opt);
   const uint32_t wc = rig.Bo(kPageSize, GemCaching::kWriteCombine, "wc");
-  ASSERT_TRUE(rig.gpu->Mmap(wc).ok());
+  auto view = rig.gpu->Mmap(wc);
+  ASSERT_TRUE(view.ok()) << view.error().ToString();
   EXPECT_TRUE(HasRule(rig.checker, RuleId::kSyncNotMapped)) << rig.Violations();
   ASSERT_TRUE(rig.gpu->Find(wc)->clean_error().has_value());
   EXPECT_EQ(rig.gpu->Find(wc)->clean_error()->code(), ErrorCode::kNotFound);
@@ -184,6 +185,58 @@ TEST(ForgottenCpuPrep, OnACoherentGpuTheDataIsRightButTheCheckerStillNamesTheAcc
   EXPECT_EQ(seen, std::vector<uint8_t>(kPageSize, 0x5a));
   EXPECT_EQ(rig.Corruptions(), 0u);
   EXPECT_TRUE(HasRule(rig.checker, RuleId::kCpuAccessDeviceOwned)) << rig.Violations();
+}
+
+}  // namespace
+}  // namespace dmakit
+
+namespace dmakit {
+namespace {
+
+// When the driver's user region and the DMA API's aperture overlap, the address dma_map_sg
+// wrote may be another buffer's GPU address: no fault, the GPU silently reads the wrong data.
+TEST(SecondHack, WhenTheOverwrittenAddressBelongsToAnotherBufferTheGpuReadsTheWrongMemory) {
+  testing::GpuRigOptions opt;
+  opt.gpu.clean = CleanMethod::kDmaMapSg;
+  opt.gpu.layout.kernel = DmaRange(DmaAddr(1ull << 32), 1ull << 28);
+  opt.gpu.layout.user = DmaRange(DmaAddr(1ull << 20), 1ull << 30);  // the DMA API's aperture
+  testing::GpuRig rig({testing::IommuOn::kGpuNode, false}, opt);
+  const uint32_t other = rig.Bo(kPageSize, GemCaching::kCached, "other");
+  const std::vector<uint8_t> secret(kPageSize, 0x77);
+  ASSERT_TRUE(rig.gpu->WriteBo(other, 0, secret).ok());
+  const DmaAddr other_iova = rig.Iova(other);
+  const uint32_t src = rig.Bo(kPageSize, GemCaching::kWriteCombine, "src");
+  (void)rig.Iova(src);
+  const std::vector<uint8_t> input = testing::Pattern(kPageSize, 2);
+  ASSERT_TRUE(rig.gpu->WriteBo(src, 0, input).ok());  // mmap: the hack rewrites the address
+  ASSERT_EQ(rig.gpu->Find(src)->gpu_address(), other_iova);
+  const std::vector<uint8_t> seen = GpuCopiesWcInput(rig, src, kPageSize);
+  EXPECT_EQ(seen, secret);  // another buffer's bytes
+  EXPECT_TRUE(rig.gpu->faults().empty());
+  EXPECT_EQ(rig.Corruptions(), 0u);  // every byte moved is what memory holds: no oracle alarm
+  EXPECT_TRUE(HasRule(rig.checker, RuleId::kDmaApiOnUnmanagedDomain)) << rig.Violations();
+}
+
+TEST(SecondHack, HackMapSgReturnsTheDmaApisEntryCountAndRewritesTheTable) {
+  testing::GpuRig rig({testing::IommuOn::kSubDevice, false});
+  const uint32_t bo = rig.Bo(2 * kPageSize, GemCaching::kCached, "bo");
+  const DmaAddr pinned = rig.Iova(bo);
+  auto nents = rig.gpu->HackMapSg(bo);
+  ASSERT_TRUE(nents.ok()) << nents.error().ToString();
+  EXPECT_GE(*nents, 1u);
+  EXPECT_NE(rig.gpu->Find(bo)->gpu_address(), pinned);
+  EXPECT_EQ(rig.gpu->HackMapSg(77).error().code(), ErrorCode::kNotFound);
+  EXPECT_TRUE(HasRule(rig.checker, RuleId::kDmaApiOnUnmanagedDomain)) << rig.Violations();
+}
+
+TEST(FirstHack, HackSyncSgForDeviceReturnsWhatTheDmaApiRefused) {
+  testing::GpuRig rig({testing::IommuOn::kSubDevice, false});
+  const uint32_t bo = rig.Bo(kPageSize, GemCaching::kUncached, "bo");
+  EXPECT_EQ(rig.gpu->HackSyncSgForDevice(bo).error().code(), ErrorCode::kFailedPrecondition);
+  DmaDevice* mdss = rig.system->Probe("mdss").value();
+  EXPECT_EQ(rig.gpu->HackSyncSgForDevice(bo, mdss).error().code(), ErrorCode::kNotFound);
+  EXPECT_EQ(rig.gpu->HackSyncSgForDevice(77).error().code(), ErrorCode::kNotFound);
+  EXPECT_TRUE(HasRule(rig.checker, RuleId::kSyncNotMapped)) << rig.Violations();
 }
 
 }  // namespace
