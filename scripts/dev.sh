@@ -52,7 +52,8 @@ case "$cmd" in
     fuzzers=$(ls fuzz/*_fuzz.cc 2>/dev/null || true)
     if [ -n "$fuzzers" ]; then
       step "libFuzzer: ${fuzz_seconds}s per target"
-      build fuzz
+      targets=$(for src in $fuzzers; do echo "dmakit_$(basename "$src" .cc)"; done)
+      build fuzz $targets
       for src in $fuzzers; do
         name=dmakit_$(basename "$src" .cc)
         corpus=build/fuzz/corpus/$name
