@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "dmakit/scenario/step_kinds.h"
+#include "gpu_platform.h"
 #include "yaml_args.h"
 
 namespace dmakit::scenario {
@@ -88,6 +89,7 @@ class Loader {
     for (const YAML::Node& n : DMAKIT_TRY(List(Section(p, "devices"), "platform devices"))) {
       DMAKIT_TRY(Device(n));
     }
+    DMAKIT_TRY(ReadGpuPlatform(y_, Section(p, "gpu"), s_, devices_, iommus_));
     Args b = DMAKIT_TRY(y_.Read(Section(p, "bounce"), "platform.bounce", "platform bounce"));
     s_.dma.bounce.size = b.Number("size");
     s_.dma.bounce.slot_size = b.Number("slot_size");
@@ -254,6 +256,10 @@ class Loader {
         return " (create it with domain_create before)";
       case RefKind::kRead:
         return " (no cpu_read step has that `as` label)";
+      case RefKind::kBo:
+        return " (create it with gpu_bo_create before)";
+      case RefKind::kFence:
+        return " (no earlier gpu_submit names its fence so: name it with `as`)";
       default:
         return "";
     }

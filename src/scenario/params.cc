@@ -31,6 +31,7 @@ constexpr ParamSpec kStatic[] = {
     {"platform", "iommus", T::kSection, "", "", "IOMMUs, a list (default: none)"},
     {"platform", "devices", T::kSection, "", "", "Device nodes, a list (default: none)"},
     {"platform", "bounce", T::kSection, "", "", "The bounce-buffer pool (swiotlb)"},
+    {"platform", "gpu", T::kSection, "", "", "The msm-like GPU and its driver (absent: no GPU)"},
     {"platform", "wc_buffer_bytes", T::kSize, "64", "bytes", "Write-combining buffer size, a power of two 8..4096"},
 
     {"platform.memory", "name", T::kString, "dram0", "", "Bank name for messages"},
@@ -64,6 +65,21 @@ constexpr ParamSpec kStatic[] = {
     {"platform.bounce", "slot_size", T::kSize, "2048", "bytes", "Bytes per slot, a power of two >= 64"},
     {"platform.bounce", "below", T::kAddr, "0x100000000", "hex", "The pool lies below this physical address"},
     {"platform.bounce", "force", T::kBool, "false", "", "Bounce every direct streaming mapping (swiotlb=force)"},
+
+    {"platform.gpu", "name", T::kString, "gpu", "", "Device node the GPU driver binds to (added to the devices)"},
+    {"platform.gpu", "parent", T::kString, "", "", "Parent node of the GPU (absent: a root node)"},
+    {"platform.gpu", "iommu", T::kRef, "", "", "The IOMMU the GPU translates through", true, "", R::kIommu},
+    {"platform.gpu", "stream_id", T::kUint, "0", "", "Stream ID on that IOMMU"},
+    {"platform.gpu", "iommu_on", T::kEnum, "gpu_node", "", "Which node carries the IOMMU attachment: the GPU's own, or a sub-device (the other hardware generation)", false, "gpu_node|sub_device"},
+    {"platform.gpu", "sub_device", T::kString, "", "", "iommu_on sub_device: the sub-device's node name (default: <name>-cx)"},
+    {"platform.gpu", "coherent", T::kBool, "false", "", "The GPU's DMA snoops the CPU cache"},
+    {"platform.gpu", "clean", T::kEnum, "prepare_cpu_mapping", "", "How the driver cleans write-combined / uncached buffers before mmap: the sanctioned operation, none (bug), or one of the seed's DMA-API hacks", false, "prepare_cpu_mapping|skip|dma_sync_sg_for_device|dma_map_sg"},
+    {"platform.gpu", "hack_device", T::kRef, "", "", "Device the DMA-API hacks call (default: the GPU's own DMA node)", false, "", R::kDevice},
+    {"platform.gpu", "ring_bytes", T::kSize, "16KiB", "bytes", "Ring buffer size per context, a multiple of 4 KiB"},
+    {"platform.gpu", "kernel_base", T::kAddr, "0x1000000", "hex", "GPU address space: start of the kernel region (rings, fences)"},
+    {"platform.gpu", "kernel_size", T::kSize, "0xf000000", "bytes", "GPU address space: size of the kernel region"},
+    {"platform.gpu", "user_base", T::kAddr, "0x100000000", "hex", "GPU address space: start of the user region (buffer objects)"},
+    {"platform.gpu", "user_size", T::kSize, "0xf00000000", "bytes", "GPU address space: size of the user region"},
 
     {"buffers", "size", T::kSize, "", "bytes", "Buffer size", true},
     {"buffers", "placement", T::kEnum, "kmalloc", "", "kmalloc: cached slab, small buffers share lines; pages: scattered pages; contiguous: contiguous pages", false, "kmalloc|pages|contiguous"},
@@ -203,6 +219,10 @@ std::string_view ToString(RefKind kind) {
       return "domain";
     case R::kRead:
       return "read";
+    case R::kBo:
+      return "bo";
+    case R::kFence:
+      return "fence";
   }
   return "?";
 }

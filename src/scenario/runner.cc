@@ -79,6 +79,11 @@ void FillCounters(StepContext& ctx, RunRecord& rec) {
   rec.counters["cache.lines_invalidated"] = c.lines_invalidated;
   rec.counters["oracle.corruption_events"] = ctx.soc().oracle().corruption_events();
   rec.counters["oracle.corrupted_bytes"] = ctx.soc().oracle().corrupted_bytes();
+  if (Gpu* gpu = ctx.gpu()) {
+    rec.counters["gpu.faults"] = gpu->faults().size();
+    rec.counters["gpu.cp_errors"] = gpu->cp().errors().size();
+    rec.counters["gpu.deferred_frees"] = gpu->deferred_frees();
+  }
   for (const auto& iommu : ctx.iommus()) {
     const IommuCounters& k = iommu->counters();
     std::string p = fmt::format("iommu.{}.", iommu->name().view());
@@ -126,8 +131,10 @@ RunRecord RunScenario(const Scenario& scenario, const RunOptions& options) {
     bus.Subscribe(recorder.get());
   }
   ctx.dma().Announce();
-  if (Status st = ctx.AllocateBuffers(); !st.ok()) {
-    rec.error = st.error();
+  Status setup = ctx.AllocateBuffers();
+  if (setup.ok()) setup = ctx.CreateGpu();  // on the same SoC, IOMMU and bus as the steps
+  if (!setup.ok()) {
+    rec.error = setup.error();
   } else {
     uint64_t executed = 0;
     for (const Step& step : scenario.steps) {
@@ -138,7 +145,16 @@ RunRecord RunScenario(const Scenario& scenario, const RunOptions& options) {
     }
     rec.counters["run.steps"] = executed;
   }
+  // Counters first (the GPU's go with it), then the driver unloads: its rings and fences are
+  // unmapped before the end-of-run leak check.
+  FillCounters(ctx, rec);
+  ctx.DestroyGpu();
   bus.OnEnd();
+  // Tearing the system down (the GPU's buffers, domains) happens after the run, when these
+  // sinks are gone: they must not hear it.
+  bus.Unsubscribe(&checker);
+  bus.Unsubscribe(&record);
+  if (recorder) bus.Unsubscribe(recorder.get());
   if (recorder && !recorder->status().ok())
     rec.warnings.push_back(recorder->status().error().ToString());
 
@@ -149,7 +165,6 @@ RunRecord RunScenario(const Scenario& scenario, const RunOptions& options) {
   }
   rec.corruptions = record.corruptions;
   rec.events = std::move(record.events);
-  FillCounters(ctx, rec);
   rec.counters["iommu.fault_events"] = record.faults;
   if (!rec.error) JudgeExpectations(scenario, ctx.reads, record.faults, rec);
   return rec;

@@ -113,6 +113,46 @@ Result<DomainState*> StepContext::Domain(const Step& step, std::string_view key)
   return Lookup(domains, step, key, "domain", *this);
 }
 
+Status StepContext::CreateGpu() {
+  if (!scenario_.gpu) return Ok();
+  const GpuSpec& spec = *scenario_.gpu;
+  Iommu* iommu = dma_->FindIommu(spec.iommu);
+  if (iommu == nullptr) {
+    return Error(ErrorCode::kNotFound, fmt::format("{}: gpu '{}': no iommu named '{}'",
+                                                   spec.where.ToString(), spec.device, spec.iommu));
+  }
+  auto gpu = Gpu::Create(*dma_, *iommu, spec.device, spec.options);
+  if (!gpu.ok()) {
+    return gpu.error().WithContext(fmt::format("{}: gpu '{}'", spec.where.ToString(), spec.device));
+  }
+  gpu_ = std::move(gpu).value();
+  return Ok();
+}
+
+Result<Gpu*> StepContext::GpuOf(const Step& step) {
+  if (gpu_ == nullptr) {
+    return StepError(step, ErrorCode::kFailedPrecondition,
+                     "the platform has no GPU (add a `gpu` section under platform)");
+  }
+  return gpu_.get();
+}
+
+Result<std::pair<BoState*, GemObject*>> StepContext::Bo(const Step& step, std::string_view key) {
+  Gpu* gpu = DMAKIT_TRY(GpuOf(step));
+  BoState* state = DMAKIT_TRY(Lookup(bos, step, key, "buffer object", *this));
+  GemObject* bo = gpu->Find(state->handle);
+  if (bo == nullptr) {
+    return StepError(step, ErrorCode::kNotFound,
+                     fmt::format("buffer object '{}' was freed", step.Text(key)));
+  }
+  return std::make_pair(state, bo);
+}
+
+Result<uint32_t> StepContext::Fence(const Step& step, std::string_view key) {
+  uint32_t* seqno = DMAKIT_TRY(Lookup(fences, step, key, "fence", *this));
+  return *seqno;
+}
+
 Result<DmaDevice*> StepContext::Device(const Step& step, std::string_view key) {
   auto dev = dma_->Probe(step.Text(key));
   if (!dev.ok()) return StepError(step, dev.error().code(), dev.error().message());

@@ -15,6 +15,7 @@
 #include "dmakit/dma/dma_system.h"
 #include "dmakit/dma/domain_mapper.h"
 #include "dmakit/dma/sg_table.h"
+#include "dmakit/gpu/gpu_device.h"
 #include "dmakit/iommu/iommu.h"
 #include "dmakit/iommu/topology.h"
 #include "dmakit/scenario/scenario.h"
@@ -61,6 +62,19 @@ struct MappingState {
   bool live = true;
 };
 
+// A GPU buffer object by its scenario name, and the commands the CPU has encoded into it as a
+// command buffer (gpu_emit) that no gpu_submit has handed to the GPU yet.
+struct BoState {
+  uint32_t handle = 0;
+  uint32_t emitted = 0;    // bytes of commands written into the buffer
+  uint32_t submitted = 0;  // bytes already submitted: [submitted, emitted) is pending
+  struct Use {
+    std::string bo;
+    DmaAddr pinned_at;  // the bo's pinned IOVA when its address was encoded
+  };
+  std::vector<Use> uses;  // buffers the pending commands address
+};
+
 struct DomainState {
   std::unique_ptr<IommuDomain> domain;
   std::unique_ptr<DomainMapper> mapper;
@@ -75,6 +89,7 @@ class StepContext {
   Topology topology_;
   std::vector<std::unique_ptr<Iommu>> iommus_;
   std::unique_ptr<DmaSystem> dma_;
+  std::unique_ptr<Gpu> gpu_;  // before the DMA system goes: its buffers are unmapped first
 
  public:
   // Builds the system (nothing is announced yet). Errors: the platform's, naming the part.
@@ -83,6 +98,13 @@ class StepContext {
   ~StepContext();
 
   Soc& soc() { return *soc_; }
+  // The platform's GPU; nullptr when the platform has none (or before CreateGpu).
+  Gpu* gpu() { return gpu_.get(); }
+  // Builds the GPU from platform.gpu on this system (after the platform is announced, so the
+  // checker sees its rings and fences). Errors: Gpu::Create's, naming the GPU.
+  Status CreateGpu();
+  // Unloads the driver (frees every buffer object, then the contexts); a no-op without a GPU.
+  void DestroyGpu() { gpu_.reset(); }
   DmaSystem& dma() { return *dma_; }
   const Scenario& scenario() const { return scenario_; }
   std::span<const std::unique_ptr<Iommu>> iommus() const { return iommus_; }
@@ -99,6 +121,11 @@ class StepContext {
   Result<Iommu*> FindIommu(const Step& step, std::string_view key = "iommu");
   Result<MappingState*> Mapping(const Step& step, std::string_view key = "mapping");
   Result<DomainState*> Domain(const Step& step, std::string_view key = "domain");
+  // The GPU (kFailedPrecondition: the platform has none), a live buffer object (kNotFound:
+  // freed), a fence's seqno.
+  Result<Gpu*> GpuOf(const Step& step);
+  Result<std::pair<BoState*, GemObject*>> Bo(const Step& step, std::string_view key = "bo");
+  Result<uint32_t> Fence(const Step& step, std::string_view key = "fence");
 
   // CPU access to [offset, offset + size) of a buffer through the step's `via` view (default:
   // the buffer's own view, or the linear map page by page). Exactly one of the spans is used.
@@ -118,6 +145,10 @@ class StepContext {
   std::map<std::string, DomainState, std::less<>> domains;
   std::map<std::string, MappingState, std::less<>> mappings;
   std::map<std::string, std::vector<uint8_t>, std::less<>> reads;
+  std::map<std::string, BoState, std::less<>> bos;
+  std::map<std::string, uint32_t, std::less<>> fences;
+  size_t gpu_faults_reported = 0;     // Gpu::faults() already turned into notes
+  size_t gpu_cp_errors_reported = 0;  // CommandProcessor::errors() likewise
 
  private:
   explicit StepContext(const Scenario& scenario) : scenario_(scenario) {}

@@ -1,6 +1,7 @@
 // The step table. Each entry: name, summary, a complete example, its parameters, its function.
 #include "dmakit/scenario/step_kinds.h"
 
+#include "step_gpu_params.h"
 #include "steps.h"
 
 namespace dmakit::scenario {
@@ -234,6 +235,21 @@ constexpr StepKind kKinds[] = {
     {"prepare_cpu_mapping", "Clean+invalidate a buffer's pages before an uncached / WC CPU view", "- prepare_cpu_mapping: {domain: gpu_vm, buffer: bo, attr: write_combine}", kPrepareCpuMapping, steps::PrepareCpuMapping},
     {"iommu_flush", "Flush an IOMMU's lazy invalidation queue", "- iommu_flush: {iommu: smmu0}", kIommuFlush, steps::IommuFlush},
     {"iommu_timer_tick", "The lazy-flush timer fires", "- iommu_timer_tick: {iommu: smmu0}", kIommuTimerTick, steps::IommuTimerTick},
+    // The GPU driver (platform gpu), step_gpu.cc.
+    {"gpu_bo_create", "Create a GPU buffer object (scattered pages, cleared through the cached linear map)", "- gpu_bo_create: {size: 16KiB, caching: write_combine, as: cmds}", gpu_params::kBoCreate, steps::GpuBoCreate},
+    {"gpu_pin", "Pin a buffer object at a driver-chosen IOVA (ownership-aware IOMMU API: to the GPU)", "- gpu_pin: {bo: src}", gpu_params::kPin, steps::GpuPin},
+    {"gpu_unpin", "Unpin a buffer object (unmapped first, then its IOVA freed)", "- gpu_unpin: {bo: src}", gpu_params::kUnpin, steps::GpuUnpin},
+    {"gpu_mmap", "Give a buffer object a CPU view with its caching mode (WC / uncached cleaned first)", "- gpu_mmap: {bo: cmds}", gpu_params::kMmap, steps::GpuMmap},
+    {"gpu_cpu_prep", "MSM_GEM_CPU_PREP: wait for the GPU, then the CPU owns the range", "- gpu_cpu_prep: {bo: dst, op: read}", gpu_params::kCpuPrep, steps::GpuCpuPrep},
+    {"gpu_cpu_fini", "MSM_GEM_CPU_FINI: the range goes back to the GPU", "- gpu_cpu_fini: {bo: dst}", gpu_params::kCpuFini, steps::GpuCpuFini},
+    {"gpu_cpu_write", "The CPU stores through a buffer object's CPU view (ownership is the scenario's)", "- gpu_cpu_write: {bo: src, offset: 0, size: 4KiB, pattern: 0x11}", gpu_params::kCpuWrite, steps::GpuCpuWrite},
+    {"gpu_cpu_read", "The CPU loads through a buffer object's CPU view (checked by the oracle)", "- gpu_cpu_read: {bo: dst, size: 4KiB, as: result}", gpu_params::kCpuRead, steps::GpuCpuRead},
+    {"gpu_emit", "The CPU encodes one GPU command into a command buffer, with pinned buffers' addresses", "- gpu_emit: {cmd: cmds, op: copy, dst: dst, src: src, size: 4KiB}", gpu_params::kEmit, steps::GpuEmit},
+    {"gpu_submit", "Submit the commands emitted since the last submission; names the fence", "- gpu_submit: {cmd: cmds, as: job1}", gpu_params::kSubmit, steps::GpuSubmit},
+    {"gpu_wait", "Wait for a fence (the GPU runs)", "- gpu_wait: {fence: job1}", gpu_params::kWait, steps::GpuWait},
+    {"gpu_free", "Free a buffer object (deferred while the GPU may use it)", "- gpu_free: {bo: src}", gpu_params::kFree, steps::GpuFree},
+    {"gpu_hack_sync_sg_for_device", "The seed's first hack: dma_sync_sg_for_device on a buffer never DMA-mapped", "- gpu_hack_sync_sg_for_device: {bo: wc, device: mdss, error: any}", gpu_params::kHackSyncSg, steps::GpuHackSyncSgForDevice},
+    {"gpu_hack_map_sg", "The seed's second hack: dma_map_sg of a buffer's sg table on a driver-managed domain", "- gpu_hack_map_sg: {bo: wc}", gpu_params::kHackMapSg, steps::GpuHackMapSg},
 };
 
 // clang-format on

@@ -1,6 +1,6 @@
 // The functions behind the step table (step_kinds.cc), grouped by what they drive: the CPU
 // (step_cpu.cc), the DMA API (step_dma.cc), the ownership-aware IOMMU API and the IOMMU
-// (step_domain.cc). Each executes one step on a StepContext.
+// (step_domain.cc), the GPU driver (step_gpu.cc). Each executes one step on a StepContext.
 #pragma once
 
 #include <vector>
@@ -53,6 +53,22 @@ Status DomainUnmap(StepContext& ctx, const Step& step);
 Status PrepareCpuMapping(StepContext& ctx, const Step& step);
 Status IommuFlush(StepContext& ctx, const Step& step);
 Status IommuTimerTick(StepContext& ctx, const Step& step);
+
+// --- step_gpu.cc ---
+Status GpuBoCreate(StepContext& ctx, const Step& step);
+Status GpuPin(StepContext& ctx, const Step& step);
+Status GpuUnpin(StepContext& ctx, const Step& step);
+Status GpuMmap(StepContext& ctx, const Step& step);
+Status GpuCpuPrep(StepContext& ctx, const Step& step);
+Status GpuCpuFini(StepContext& ctx, const Step& step);
+Status GpuCpuWrite(StepContext& ctx, const Step& step);
+Status GpuCpuRead(StepContext& ctx, const Step& step);
+Status GpuEmit(StepContext& ctx, const Step& step);
+Status GpuSubmit(StepContext& ctx, const Step& step);
+Status GpuWait(StepContext& ctx, const Step& step);
+Status GpuFree(StepContext& ctx, const Step& step);
+Status GpuHackSyncSgForDevice(StepContext& ctx, const Step& step);
+Status GpuHackMapSg(StepContext& ctx, const Step& step);
 
 // --- shared helpers (step_cpu.cc) ---
 // The step's `dir` (or `key`) as a DmaDirection; kNone when absent.

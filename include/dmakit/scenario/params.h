@@ -5,8 +5,9 @@
 //
 // Sections name where a key lives: "scenario" (top level), "platform", "platform.memory",
 // "platform.cache", "platform.iommus", "platform.devices", "platform.devices.iommu",
-// "platform.bounce", "buffers", "buffers.mappings", "expect", "expect.reads", "step" (keys every
-// step accepts) and "step.<kind>" (the keys of one step kind, see step_kinds.h).
+// "platform.bounce", "platform.gpu", "buffers", "buffers.mappings", "expect", "expect.reads",
+// "step" (keys every step accepts) and "step.<kind>" (the keys of one step kind, see
+// step_kinds.h).
 #pragma once
 
 #include <cstdint>
@@ -38,7 +39,18 @@ enum class ParamType : uint8_t {
 std::string_view ToString(ParamType type);
 
 // What a kRef / kDef name refers to.
-enum class RefKind : uint8_t { kNone, kBuffer, kDevice, kIommu, kMapping, kView, kDomain, kRead };
+enum class RefKind : uint8_t {
+  kNone,
+  kBuffer,
+  kDevice,
+  kIommu,
+  kMapping,
+  kView,
+  kDomain,
+  kRead,
+  kBo,     // a GPU buffer object (gpu_bo_create)
+  kFence,  // a GPU submission's fence (gpu_submit)
+};
 std::string_view ToString(RefKind kind);
 
 struct ParamSpec {

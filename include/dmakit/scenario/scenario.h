@@ -11,6 +11,7 @@
 
 #include "dmakit/core/source_loc.h"
 #include "dmakit/dma/dma_system.h"
+#include "dmakit/gpu/gpu_device.h"
 #include "dmakit/iommu/iommu.h"
 #include "dmakit/iommu/topology.h"
 #include "dmakit/sim/soc.h"
@@ -87,6 +88,15 @@ struct Expectations {
   std::vector<ReadExpect> reads;
 };
 
+// The platform's GPU (section platform.gpu): the msm-like driver bound to `device`, behind
+// IOMMU `iommu`, built by the runner after the DMA system on the same SoC, IOMMU and bus.
+struct GpuSpec {
+  std::string device;  // the node the driver binds to
+  std::string iommu;
+  GpuOptions options;
+  SourceLoc where;
+};
+
 struct Scenario {
   std::string file;  // as given to the loader
   std::string name;
@@ -98,6 +108,7 @@ struct Scenario {
   std::vector<IommuConfig> iommus;
   std::vector<DeviceNode> devices;
   DmaSystemConfig dma;
+  std::optional<GpuSpec> gpu;
   std::vector<BufferSpec> buffers;
   std::vector<Step> steps;
   Expectations expect;
