@@ -48,6 +48,15 @@ class Loader {
     auto it = a.sections.find(key);
     return it == a.sections.end() ? YAML::Node() : it->second;
   }
+  // A number the SoC keeps in 32 bits.
+  Result<uint32_t> U32(const Args& a, std::string_view key, std::string_view ctx) const {
+    const Value& v = a.Get(key);
+    if (v.number > UINT32_MAX) {
+      return y_.At(v.where, fmt::format("'{}' in {}: {} does not fit in 32 bits", key, ctx,
+                                        v.number));
+    }
+    return static_cast<uint32_t>(v.number);
+  }
   // A list section: null (absent) or a sequence.
   Result<std::vector<YAML::Node>> List(const YAML::Node& node, std::string_view what) {
     std::vector<YAML::Node> out;
@@ -59,7 +68,7 @@ class Loader {
 
   Status Platform(const YAML::Node& node) {
     Args p = DMAKIT_TRY(y_.Read(node, "platform", "platform"));
-    s_.soc.wc_buffer_bytes = static_cast<uint32_t>(p.Number("wc_buffer_bytes"));
+    s_.soc.wc_buffer_bytes = DMAKIT_TRY(U32(p, "wc_buffer_bytes", "platform"));
     auto banks = DMAKIT_TRY(List(Section(p, "memory"), "platform memory"));
     if (!banks.empty()) s_.soc.banks.clear();
     for (const YAML::Node& n : banks) {
@@ -69,8 +78,8 @@ class Loader {
     }
     Args c = DMAKIT_TRY(y_.Read(Section(p, "cache"), "platform.cache", "platform cache"));
     s_.soc.cache.size = c.Number("size");
-    s_.soc.cache.ways = static_cast<uint32_t>(c.Number("ways"));
-    s_.soc.cache.line_size = static_cast<uint32_t>(c.Number("line_size"));
+    s_.soc.cache.ways = DMAKIT_TRY(U32(c, "ways", "platform cache"));
+    s_.soc.cache.line_size = DMAKIT_TRY(U32(c, "line_size", "platform cache"));
     s_.soc.cache.policy = *ParseEvictionPolicy(c.Text("policy"));
     for (const YAML::Node& n : DMAKIT_TRY(List(Section(p, "iommus"), "platform iommus"))) {
       Args a = DMAKIT_TRY(y_.Read(n, "platform.iommus", "an iommu"));
@@ -81,9 +90,9 @@ class Loader {
       }
       cfg.coherent_walk = a.Number("coherent_walk") != 0;
       cfg.skip_pte_clean = a.Number("skip_pte_clean") != 0;
-      cfg.iotlb_entries = static_cast<uint32_t>(a.Number("iotlb_entries"));
+      cfg.iotlb_entries = DMAKIT_TRY(U32(a, "iotlb_entries", "an iommu"));
       cfg.policy = a.Text("flush") == "lazy" ? FlushPolicy::kLazy : FlushPolicy::kStrict;
-      cfg.flush_queue_size = static_cast<uint32_t>(a.Number("flush_queue_size"));
+      cfg.flush_queue_size = DMAKIT_TRY(U32(a, "flush_queue_size", "an iommu"));
       s_.iommus.push_back(cfg);
     }
     for (const YAML::Node& n : DMAKIT_TRY(List(Section(p, "devices"), "platform devices"))) {
@@ -127,7 +136,8 @@ class Loader {
                      fmt::format("unknown iommu '{}' in {} (declare it under platform: iommus)",
                                  i.Text("iommu"), ctx));
       }
-      d.iommu = IommuAttachment{i.Text("iommu"), static_cast<uint32_t>(i.Number("stream_id"))};
+      uint32_t sid = DMAKIT_TRY(U32(i, "stream_id", fmt::format("the iommu of {}", ctx)));
+      d.iommu = IommuAttachment{i.Text("iommu"), sid};
     }
     devices_.insert(d.name);
     s_.devices.push_back(std::move(d));
@@ -166,7 +176,10 @@ class Loader {
                                       : attr == "write_combine" ? MemAttr::kWriteCombine
                                                                 : MemAttr::kCached,
                                       v.Get("name").where});
-        names_[RefKind::kView].insert(v.Text("name"));
+        if (!names_[RefKind::kView].insert(v.Text("name")).second) {
+          return y_.At(v.Get("name").where,
+                       fmt::format("duplicate CPU view name '{}' in {}", v.Text("name"), ctx));
+        }
       }
       s_.buffers.push_back(std::move(b));
     }
@@ -208,7 +221,12 @@ class Loader {
     for (const ParamSpec& p : CommonStepParams()) specs.push_back(&p);
     for (const ParamSpec& p : kind->params) specs.push_back(&p);
     std::string ctx = fmt::format("step '{}'", kind_name);
-    Args a = DMAKIT_TRY(y_.Read(params, specs, ctx));
+    Args a = DMAKIT_TRY(y_.Read(params, specs, ctx, y_.Where(key_node)));
+    if (a.Has("pattern") && a.Number("pattern") > 0xff) {
+      return y_.At(a.Get("pattern").where,
+                   fmt::format("'pattern' in {} must be a byte value, 0..0xff, got 0x{:x}", ctx,
+                               a.Number("pattern")));
+    }
     Step step;
     step.kind = kind;
     step.where = y_.Where(key_node);
@@ -295,7 +313,10 @@ class Loader {
       }
       if (r.Has("pattern")) {
         if (r.Number("pattern") > 0xff) {
-          return y_.At(r.Get("pattern").where, "pattern must be a byte value, 0..0xff");
+          return y_.At(r.Get("pattern").where,
+                       fmt::format("'pattern' in an expected read must be a byte value, 0..0xff, "
+                                   "got 0x{:x}",
+                                   r.Number("pattern")));
         }
         re.pattern = static_cast<uint8_t>(r.Number("pattern"));
       } else {

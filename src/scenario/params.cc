@@ -250,9 +250,15 @@ const ParamSpec* FindParam(std::string_view section, std::string_view key) {
 Result<uint64_t> ParseSize(std::string_view text) {
   std::string_view s = Trim(text);
   size_t split = s.size();
-  while (split > 0 && std::isalpha(static_cast<unsigned char>(s[split - 1]))) --split;
-  // A hex number ends in letters too: only a known suffix is a unit.
-  std::string_view unit = s.substr(split);
+  if (s.size() > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+    // Hex digits belong to the number ("0x1B" is 27 bytes): the unit starts after them.
+    split = 2;
+    while (split < s.size() && std::isxdigit(static_cast<unsigned char>(s[split]))) ++split;
+  } else {
+    while (split > 0 && std::isalpha(static_cast<unsigned char>(s[split - 1]))) --split;
+  }
+  // Only a known suffix is a unit.
+  std::string_view unit = Trim(s.substr(split));
   std::string_view num = Trim(s.substr(0, split));
   uint64_t mult = 1;
   if (unit == "KiB" || unit == "K" || unit == "KB" || unit == "k") {
@@ -327,29 +333,56 @@ std::optional<std::string> MatchChoice(std::string_view text, std::string_view c
   return std::nullopt;
 }
 
+namespace {
+
+// A table cell: '|' would end the cell.
+std::string Cell(std::string_view text) {
+  std::string out;
+  for (char c : text) {
+    if (c == '|') out += '\\';
+    out += c;
+  }
+  return out;
+}
+
+void WriteMarkdownTable(std::ostream& out, std::span<const ParamSpec> params) {
+  out << "| key | type | default | unit | description |\n|---|---|---|---|---|\n";
+  for (const ParamSpec& p : params) {
+    out << fmt::format("| `{}` | {} | {} | {} | {} |\n", p.key, Cell(TypeHint(p)),
+                       Cell(DefaultText(p)), Cell(p.unit), Cell(p.description));
+  }
+}
+
+}  // namespace
+
 void WriteParamReferenceMarkdown(std::ostream& out) {
-  std::string_view section;
-  for (const ParamSpec& p : AllParams()) {
-    if (p.section != section) {
-      section = p.section;
-      out << fmt::format("\n#### `{}`\n\n", section);
-      if (section.starts_with("step.")) {
-        const StepKind* kind = FindStepKind(section.substr(5));
-        if (kind != nullptr) {
-          out << kind->summary << "\n\n```yaml\n" << kind->example << "\n```\n\n";
-        }
-      }
-      out << "| key | type | default | unit | description |\n|---|---|---|---|---|\n";
-    }
-    out << fmt::format("| `{}` | {} | {} | {} | {} |\n", p.key, TypeHint(p), DefaultText(p),
-                       p.unit.empty() ? "" : p.unit, p.description);
-  }
-  // Step kinds without parameters still get their example.
+  out << "### Step kinds\n\n| kind | what it does |\n|---|---|\n";
   for (const StepKind& k : StepKinds()) {
-    if (!k.params.empty()) continue;
-    out << fmt::format("\n#### `step.{}`\n\n{} (no parameters)\n\n```yaml\n{}\n```\n", k.name,
-                       k.summary, k.example);
+    out << fmt::format("| [`{}`](#step-{}) | {} |\n", k.name, k.name, Cell(k.summary));
   }
+  for (const StepKind& k : StepKinds()) {
+    out << fmt::format("\n<a id=\"step-{}\"></a>\n#### `{}`\n\n{}\n\n```yaml\n{}\n```\n\n", k.name,
+                       k.name, k.summary, k.example);
+    if (k.params.empty()) {
+      out << "No parameters besides `error`.\n";
+    } else {
+      WriteMarkdownTable(out, k.params);
+    }
+  }
+  out << "\n### Every parameter, by section\n";
+  std::vector<ParamSpec> section_params;
+  auto flush = [&] {
+    if (section_params.empty()) return;
+    out << fmt::format("\n#### `{}`\n\n", section_params.front().section);
+    WriteMarkdownTable(out, section_params);
+    section_params.clear();
+  };
+  for (const ParamSpec& p : AllParams()) {
+    if (p.section.starts_with("step.")) continue;  // with their step kind, above
+    if (!section_params.empty() && p.section != section_params.front().section) flush();
+    section_params.push_back(p);
+  }
+  flush();
 }
 
 void WriteParamReferenceText(std::ostream& out) {

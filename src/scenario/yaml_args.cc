@@ -144,9 +144,11 @@ Result<Args> YamlReader::Read(const YAML::Node& node, std::string_view section,
 }
 
 Result<Args> YamlReader::Read(const YAML::Node& node, std::span<const ParamSpec* const> specs,
-                              std::string_view context) const {
+                              std::string_view context,
+                              std::optional<SourceLoc> absent_where) const {
   Args args;
-  args.where = Where(node);
+  bool absent = !node.IsDefined() || node.IsNull();
+  args.where = absent && absent_where ? *absent_where : Where(node);
   if (!node.IsMap() && !node.IsNull()) {
     return At(node, fmt::format("{} must be a map (keys: {})", context, KeyList(specs)));
   }
@@ -177,7 +179,8 @@ Result<Args> YamlReader::Read(const YAML::Node& node, std::span<const ParamSpec*
   for (const ParamSpec* p : specs) {
     if (p->type == ParamType::kSection || args.Has(p->key)) continue;
     if (p->required) {
-      return At(node, fmt::format("missing key '{}' in {} ({})", p->key, context, p->description));
+      return At(args.where,
+                fmt::format("missing key '{}' in {} ({})", p->key, context, p->description));
     }
     if (p->default_value.empty() || p->default_value[0] == '=') continue;
     if (p->type == ParamType::kRuleList) {

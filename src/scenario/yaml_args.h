@@ -5,6 +5,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <map>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -37,9 +38,12 @@ class YamlReader {
   Error At(const SourceLoc& where, std::string_view message) const;
 
   // Reads `node` (a map, or null for an empty one) against `specs`. `context` names it in
-  // messages ("buffer 'rx'", "platform cache").
+  // messages ("buffer 'rx'", "platform cache"). `absent_where`, when given, is where a null
+  // or missing `node` is cited (missing keys, defaults): e.g. the step a bare `- cpu_write`
+  // names.
   Result<Args> Read(const YAML::Node& node, std::span<const ParamSpec* const> specs,
-                    std::string_view context) const;
+                    std::string_view context,
+                    std::optional<SourceLoc> absent_where = std::nullopt) const;
   Result<Args> Read(const YAML::Node& node, std::string_view section,
                     std::string_view context) const;
 
