@@ -241,10 +241,16 @@ std::vector<OwnershipTransition> Checker::HistoryOf(PhysAddr line) {
 }
 
 void Checker::Retire(uint32_t id) {
-  Mapping m = mappings_.Remove(id);
-  if (options_.retired_kept == 0) return;
-  if (retired_.size() >= options_.retired_kept) retired_.pop_front();
-  retired_.push_back(std::move(m));
+  if (options_.retired_kept == 0) {
+    mappings_.Remove(id);
+    return;
+  }
+  if (retired_.size() < options_.retired_kept) {
+    retired_.push_back(mappings_.Remove(id));
+    return;
+  }
+  retired_[retired_next_] = mappings_.Remove(id);
+  retired_next_ = (retired_next_ + 1) % retired_.size();
 }
 
 std::vector<PhysRange> Checker::ViolatedLinesBefore(uint64_t seq) const {

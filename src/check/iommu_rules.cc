@@ -10,7 +10,7 @@ namespace dmakit {
 
 void Checker::OnIommuMap(const Event& e) {
   const uint64_t iova = e.dma.value();
-  std::vector<IommuState::Translation> live = iommu_.Overlapping(e.domain, iova, iova + e.size);
+  IommuState::Translations live = iommu_.Overlapping(e.domain, iova, iova + e.size);
   if (live.empty()) {
     iommu_.Map(e.domain, IommuState::Translation{iova, iova + e.size, e.phys.value(), e.seq,
                                                  e.where, e.device});

@@ -14,9 +14,9 @@ const IommuState::Attachment* IommuState::AttachmentOf(Symbol node) const {
   return it == attach_.end() ? nullptr : &it->second;
 }
 
-std::vector<IommuState::Translation> IommuState::Overlapping(uint64_t domain, uint64_t iova,
-                                                             uint64_t end) const {
-  std::vector<Translation> out;
+IommuState::Translations IommuState::Overlapping(uint64_t domain, uint64_t iova,
+                                                 uint64_t end) const {
+  Translations out;
   auto d = live_.find(domain);
   if (d == live_.end() || iova >= end) return out;
   const auto& m = d->second;
@@ -39,11 +39,13 @@ void IommuState::Map(uint64_t domain, const Translation& t) {
   Insert(domain, t);
 }
 
-std::vector<IommuState::Translation> IommuState::Unmap(uint64_t domain, uint64_t iova, uint64_t end,
-                                                       uint64_t seq, SourceLoc where) {
-  std::vector<Translation> hit = Overlapping(domain, iova, end);
+IommuState::Translations IommuState::Unmap(uint64_t domain, uint64_t iova, uint64_t end,
+                                           uint64_t seq, SourceLoc where) {
+  Translations hit = Overlapping(domain, iova, end);
+  if (hit.empty()) return hit;
+  auto& live = live_[domain];
   for (const Translation& t : hit) {
-    live_[domain].erase(t.iova);
+    live.erase(t.iova);
     by_phys_.Erase(t.phys, PhysRef{domain, t.iova});
     if (t.iova < iova) {  // keep the head
       Translation head = t;
@@ -57,17 +59,15 @@ std::vector<IommuState::Translation> IommuState::Unmap(uint64_t domain, uint64_t
       Insert(domain, tail);
     }
   }
-  if (!hit.empty()) {
-    pending_[domain].Insert(iova, end, seq);
-    pending_info_[seq] = Pending{iova, end, seq, where};
-  }
+  pending_[domain].Insert(iova, end, seq);
+  pending_info_[seq] = Pending{iova, end, seq, where};
   return hit;
 }
 
 void IommuState::ClearPending(uint64_t domain, uint64_t iova, uint64_t end) {
   auto p = pending_.find(domain);
   if (p == pending_.end()) return;
-  std::vector<std::pair<uint64_t, uint64_t>> gone;
+  absl::InlinedVector<std::pair<uint64_t, uint64_t>, 4> gone;
   p->second.ForEachOverlap(iova, end, [&](uint64_t begin, uint64_t, uint64_t seq) {
     gone.emplace_back(begin, seq);
     return true;

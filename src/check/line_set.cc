@@ -10,7 +10,7 @@ void LineSet::Add(PhysRange range) {
 }
 
 void LineSet::Remove(PhysRange range) {
-  if (range.empty()) return;
+  if (range.empty() || lines_.empty()) return;
   uint64_t first = range.base.value() / line_size_;
   uint64_t last = range.last().value() / line_size_;
   lines_.erase(lines_.lower_bound(first), lines_.upper_bound(last));
@@ -18,7 +18,7 @@ void LineSet::Remove(PhysRange range) {
 
 std::vector<PhysRange> LineSet::Find(PhysRange range) const {
   std::vector<PhysRange> out;
-  if (range.empty()) return out;
+  if (range.empty() || lines_.empty()) return out;
   uint64_t first = range.base.value() / line_size_;
   uint64_t last = range.last().value() / line_size_;
   for (auto it = lines_.lower_bound(first); it != lines_.end() && *it <= last; ++it) {

@@ -15,7 +15,6 @@
 
 #include <array>
 #include <cstdint>
-#include <deque>
 #include <vector>
 
 #include <absl/container/btree_map.h>
@@ -150,7 +149,10 @@ class Checker final : public EventSink {
   CheckerOptions options_;
   std::vector<StaleHit> stale_hits_;
   MappingTable mappings_;
-  std::deque<Mapping> retired_;
+  // The last retired_kept unmapped mappings, a ring (filled in place: no allocation per unmap
+  // once full); retired_next_ is the slot the next one goes to.
+  std::vector<Mapping> retired_;
+  size_t retired_next_ = 0;
   absl::flat_hash_map<Symbol, DeviceInfo, std::hash<Symbol>> devices_;
   absl::btree_map<uint64_t, uint64_t> ram_;  // begin -> end
   IommuState iommu_;

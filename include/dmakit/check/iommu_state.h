@@ -17,6 +17,7 @@
 
 #include <absl/container/btree_map.h>
 #include <absl/container/flat_hash_map.h>
+#include <absl/container/inlined_vector.h>
 
 #include "dmakit/check/range_index.h"
 #include "dmakit/core/addr_range.h"
@@ -39,6 +40,9 @@ class IommuState {
     SourceLoc where;
     Symbol device;
   };
+  // What Overlapping and Unmap return: usually zero or one translation, kept inline so the
+  // map/unmap hot path does not allocate.
+  using Translations = absl::InlinedVector<Translation, 2>;
   struct Pending {
     uint64_t iova = 0;
     uint64_t end = 0;
@@ -53,13 +57,12 @@ class IommuState {
   bool has_unmanaged() const { return has_unmanaged_; }
 
   // Live translations of `domain` overlapping [iova, end).
-  std::vector<Translation> Overlapping(uint64_t domain, uint64_t iova, uint64_t end) const;
+  Translations Overlapping(uint64_t domain, uint64_t iova, uint64_t end) const;
   // Records a translation; precondition: it overlaps nothing live in its domain.
   void Map(uint64_t domain, const Translation& t);
   // Removes [iova, end) from the live translations (splitting partly covered ones), opens a
   // pending window over it, and returns the parts removed.
-  std::vector<Translation> Unmap(uint64_t domain, uint64_t iova, uint64_t end, uint64_t seq,
-                                 SourceLoc where);
+  Translations Unmap(uint64_t domain, uint64_t iova, uint64_t end, uint64_t seq, SourceLoc where);
   // domain 0: every domain; size 0: the whole domain.
   void Invalidate(uint64_t domain, uint64_t iova, uint64_t size);
   std::optional<Pending> StaleAt(uint64_t domain, uint64_t iova) const;
