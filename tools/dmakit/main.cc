@@ -34,7 +34,8 @@ int main(int argc, char** argv) {
   };
   add_output(run, run_cmd.out);
   std::ostringstream params;
-  params << "\nScenario parameters (section, key, type, default, description):\n";
+  params << "\nScenario parameters (section, key, type, default, description); "
+            "docs/scenarios.md explains the format with an example of every step kind:\n";
   dmakit::scenario::WriteParamReferenceText(params);
   run->footer(params.str());
 
@@ -55,7 +56,12 @@ int main(int argc, char** argv) {
   list->add_flag("--params-markdown", params_markdown,
                  "Print the scenario parameter reference as Markdown (docs/scenarios.md)");
 
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // --help and --version exit 0; every usage error exits 2 (commands.h).
+    return app.exit(e) == 0 ? 0 : 2;
+  }
   if (*check) return dmakit::cli::CheckTrace(traces, trace_out);
   if (*explain) return dmakit::cli::Explain(rule);
   if (*list) return dmakit::cli::List(argv[0], params_markdown);

@@ -1,0 +1,289 @@
+// End-to-end tests of the dmakit program: exit codes (0 passed, 1 expectations failed, 2 input
+// or usage error), messages on stderr, --format json, --output, --trace with check-trace,
+// --seeds, --stop-on-first, --cache-policy, --help on every command, --version, explain.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+#include <string>
+
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Outcome {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+std::string Slurp(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+class Cli : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("dmakit_cli_test_" + std::to_string(::getpid()) + "_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  // Runs `dmakit ARGS` (ARGS already shell-quoted where needed), capturing both streams.
+  Outcome Run(const std::string& args) const {
+    fs::path out = dir_ / "stdout", err = dir_ / "stderr";
+    std::string cmd = std::string(DMAKIT_BIN) + " " + args + " >" + out.string() + " 2>" +
+                      err.string() + " </dev/null";
+    int status = std::system(cmd.c_str());
+    Outcome o;
+    o.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    o.out = Slurp(out);
+    o.err = Slurp(err);
+    return o;
+  }
+
+  std::string Write(const std::string& name, const std::string& text) const {
+    fs::path p = dir_ / name;
+    std::ofstream(p, std::ios::binary) << text;
+    return p.string();
+  }
+
+  fs::path dir_;
+};
+
+// Two DMA101 and stale data, as expected: passes.
+constexpr const char* kBug = R"(name: bug
+platform:
+  devices:
+    - {name: nic}
+buffers:
+  rx: {size: 256}
+steps:
+  - cpu_write: {buffer: rx, pattern: 0x00}
+  - map_single: {device: nic, buffer: rx, dir: from_device}
+  - cpu_read: {buffer: rx, size: 64}
+  - device_write: {mapping: rx, pattern: 0x5a}
+  - cpu_read: {buffer: rx, as: frame}
+  - unmap_single: {mapping: rx}
+expect:
+  violations: [DMA101, DMA101]
+  corruption: some
+)";
+
+std::string Failing() {
+  std::string text = kBug;
+  text.replace(text.find("[DMA101, DMA101]"), 16, "[]");
+  return text;
+}
+
+nlohmann::json Json(const std::string& text) {
+  auto j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  EXPECT_FALSE(j.is_discarded()) << text.substr(0, 400);
+  return j;
+}
+
+std::multiset<std::string> RuleIds(const nlohmann::json& run) {
+  std::multiset<std::string> out;
+  for (const auto& v : run["violations"]) out.insert(v["rule"].get<std::string>());
+  return out;
+}
+
+TEST_F(Cli, ScenarioMeetingItsExpectationsExitsZero) {
+  Outcome o = Run("run " + Write("bug.yaml", kBug));
+  EXPECT_EQ(o.exit_code, 0) << o.out << o.err;
+  EXPECT_NE(o.out.find("bug"), std::string::npos);
+}
+
+TEST_F(Cli, FailedExpectationsExitOne) {
+  Outcome o = Run("run " + Write("fail.yaml", Failing()));
+  EXPECT_EQ(o.exit_code, 1) << o.out << o.err;
+}
+
+TEST_F(Cli, BadScenarioFileExitsTwoWithItsLocationOnStderr) {
+  std::string path = Write("bad.yaml", "name: bad\nbuffers:\n  rx: {size: 4Kb}\n");
+  Outcome o = Run("run " + path);
+  EXPECT_EQ(o.exit_code, 2);
+  EXPECT_EQ(o.err, path +
+                       ":3:14: 'size' in buffer 'rx': expected a size (bytes, or with a unit: "
+                       "4KiB, 1MiB, 2GiB), got '4Kb'\n");
+  EXPECT_EQ(o.out, "");
+}
+
+TEST_F(Cli, MissingScenarioFileExitsTwo) {
+  Outcome o = Run("run " + (dir_ / "nope.yaml").string());
+  EXPECT_EQ(o.exit_code, 2);
+  EXPECT_EQ(o.err, (dir_ / "nope.yaml").string() + ": cannot open the scenario file\n");
+}
+
+TEST_F(Cli, JsonReportParses) {
+  Outcome o = Run("run --format json " + Write("bug.yaml", kBug));
+  ASSERT_EQ(o.exit_code, 0) << o.err;
+  nlohmann::json j = Json(o.out);
+  EXPECT_EQ(j["schema"], "dmakit-report/1");
+  ASSERT_EQ(j["runs"].size(), 1u);
+  EXPECT_EQ(j["runs"][0]["name"], "bug");
+  EXPECT_EQ(j["runs"][0]["passed"], true);
+  EXPECT_EQ(RuleIds(j["runs"][0]), (std::multiset<std::string>{"DMA101", "DMA101"}));
+}
+
+TEST_F(Cli, OutputOptionWritesTheFile) {
+  fs::path report = dir_ / "report.json";
+  Outcome o = Run("run --format json --output " + report.string() + " " + Write("b.yaml", kBug));
+  ASSERT_EQ(o.exit_code, 0) << o.err;
+  EXPECT_EQ(o.out, "");
+  ASSERT_TRUE(fs::exists(report));
+  EXPECT_EQ(Json(Slurp(report))["runs"].size(), 1u);
+}
+
+TEST_F(Cli, HtmlOutputIsOnePage) {
+  fs::path report = dir_ / "report.html";
+  Outcome o = Run("run --format html --output " + report.string() + " " + Write("b.yaml", kBug));
+  ASSERT_EQ(o.exit_code, 0) << o.err;
+  std::string html = Slurp(report);
+  EXPECT_TRUE(html.starts_with("<!DOCTYPE html>") || html.starts_with("<!doctype html>"))
+      << html.substr(0, 40);
+}
+
+TEST_F(Cli, TraceThenCheckTraceReportsTheSameRules) {
+  fs::path trace = dir_ / "run.jsonl";
+  Outcome run = Run("run --format json --trace " + trace.string() + " " + Write("b.yaml", kBug));
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  ASSERT_TRUE(fs::exists(trace));
+  Outcome check = Run("check-trace --format json " + trace.string());
+  EXPECT_EQ(check.exit_code, 1) << check.err;  // a trace with violations fails
+  nlohmann::json a = Json(run.out), b = Json(check.out);
+  ASSERT_EQ(b["runs"].size(), 1u);
+  EXPECT_EQ(RuleIds(b["runs"][0]), RuleIds(a["runs"][0]));
+  EXPECT_FALSE(RuleIds(b["runs"][0]).empty());
+}
+
+TEST_F(Cli, CheckTraceOfACleanRunExitsZero) {
+  std::string fixed = R"(platform:
+  devices: [{name: nic}]
+buffers:
+  tx: {size: 256}
+steps:
+  - cpu_write: {buffer: tx}
+  - map_single: {device: nic, buffer: tx, dir: to_device}
+  - device_read: {mapping: tx}
+  - unmap_single: {mapping: tx}
+)";
+  fs::path trace = dir_ / "clean.jsonl";
+  ASSERT_EQ(Run("run --trace " + trace.string() + " " + Write("f.yaml", fixed)).exit_code, 0);
+  Outcome check = Run("check-trace " + trace.string());
+  EXPECT_EQ(check.exit_code, 0) << check.out << check.err;
+}
+
+TEST_F(Cli, SeedsRunsThatManySeeds) {
+  Outcome o = Run("run --format json --seed 10 --seeds 4 " + Write("b.yaml", kBug));
+  ASSERT_EQ(o.exit_code, 0) << o.err;
+  nlohmann::json j = Json(o.out);
+  ASSERT_EQ(j["runs"].size(), 4u);
+  std::set<uint64_t> seeds;
+  for (const auto& r : j["runs"]) seeds.insert(r["seed"].get<uint64_t>());
+  EXPECT_EQ(seeds, (std::set<uint64_t>{10, 11, 12, 13}));
+}
+
+TEST_F(Cli, SeedsWithTraceWritesOneTracePerRun) {
+  fs::path trace = dir_ / "t.jsonl";
+  Outcome o = Run("run --seeds 2 --trace " + trace.string() + " " + Write("b.yaml", kBug));
+  ASSERT_EQ(o.exit_code, 0) << o.err;
+  EXPECT_TRUE(fs::exists(dir_ / "t-bug-s1.jsonl"));
+  EXPECT_TRUE(fs::exists(dir_ / "t-bug-s2.jsonl"));
+}
+
+TEST_F(Cli, StopOnFirstStopsAtTheFirstViolation) {
+  Outcome o = Run("run --format json --stop-on-first " + Write("b.yaml", kBug));
+  EXPECT_EQ(o.exit_code, 1) << o.err;  // one DMA101 where two were expected
+  nlohmann::json j = Json(o.out);
+  ASSERT_EQ(j["runs"].size(), 1u);
+  EXPECT_EQ(RuleIds(j["runs"][0]), (std::multiset<std::string>{"DMA101"}));
+}
+
+TEST_F(Cli, CachePolicyOptionIsAccepted) {
+  Outcome o = Run("run --cache-policy adversarial " + Write("b.yaml", kBug));
+  EXPECT_NE(o.exit_code, 2) << o.err;
+}
+
+TEST_F(Cli, BogusCachePolicyIsAUsageError) {
+  Outcome o = Run("run --cache-policy bogus " + Write("b.yaml", kBug));
+  EXPECT_EQ(o.exit_code, 2);
+  EXPECT_EQ(o.err, "dmakit: --cache-policy: unknown policy 'bogus' (lru, random, adversarial)\n");
+}
+
+TEST_F(Cli, BadFormatIsAUsageError) {
+  Outcome o = Run("run --format pdf " + Write("b.yaml", kBug));
+  EXPECT_EQ(o.exit_code, 2);
+  EXPECT_NE(o.err.find("--format"), std::string::npos) << o.err;
+}
+
+TEST_F(Cli, UnknownOptionIsAUsageError) {
+  Outcome o = Run("run --frobnicate");
+  EXPECT_EQ(o.exit_code, 2);
+  EXPECT_NE(o.err.find("--frobnicate"), std::string::npos) << o.err;
+}
+
+TEST_F(Cli, UnknownCommandIsAUsageError) {
+  Outcome o = Run("frobnicate");
+  EXPECT_EQ(o.exit_code, 2);
+  EXPECT_NE(o.err.find("frobnicate"), std::string::npos) << o.err;
+}
+
+TEST_F(Cli, HelpOnEveryCommand) {
+  for (const char* cmd : {"", "run ", "check-trace ", "explain ", "list "}) {
+    Outcome o = Run(std::string(cmd) + "--help");
+    EXPECT_EQ(o.exit_code, 0) << cmd;
+    EXPECT_NE(o.out.find("Usage"), std::string::npos) << cmd << o.out;
+  }
+}
+
+TEST_F(Cli, RunHelpPrintsTheParameterTableAndPointsAtTheDocs) {
+  Outcome o = Run("run --help");
+  ASSERT_EQ(o.exit_code, 0);
+  EXPECT_NE(o.out.find("docs/scenarios.md"), std::string::npos);
+  for (const char* s : {"[platform.cache]", "[buffers]", "[step.map_single]", "[expect]",
+                        "wc_buffer_bytes", "violations_include"}) {
+    EXPECT_NE(o.out.find(s), std::string::npos) << s;
+  }
+}
+
+TEST_F(Cli, Version) {
+  Outcome o = Run("--version");
+  EXPECT_EQ(o.exit_code, 0);
+  EXPECT_TRUE(o.out.starts_with("dmakit ")) << o.out;
+}
+
+TEST_F(Cli, ExplainARule) {
+  Outcome o = Run("explain DMA101");
+  EXPECT_EQ(o.exit_code, 0);
+  EXPECT_TRUE(o.out.starts_with("DMA101 cpu-access-device-owned: ")) << o.out;
+  Outcome by_name = Run("explain cpu-access-device-owned");
+  EXPECT_EQ(by_name.out, o.out);
+}
+
+TEST_F(Cli, ExplainAnUnknownRuleExitsTwo) {
+  Outcome o = Run("explain NOPE");
+  EXPECT_EQ(o.exit_code, 2);
+  EXPECT_EQ(o.err, "dmakit: explain: unknown rule 'NOPE' (`dmakit explain` lists them)\n");
+}
+
+TEST_F(Cli, ListParamsMarkdownIsTheDocsReference) {
+  Outcome o = Run("list --params-markdown");
+  EXPECT_EQ(o.exit_code, 0);
+  std::string doc = Slurp(fs::path(DMAKIT_SOURCE_DIR) / "docs/scenarios.md");
+  ASSERT_FALSE(o.out.empty());
+  EXPECT_NE(doc.find(o.out), std::string::npos);
+}
+
+}  // namespace
