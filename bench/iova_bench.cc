@@ -152,6 +152,23 @@ BENCHMARK(BM_IovaPair)->Arg(1)->Arg(2)->Arg(4)->Arg(16)->Threads(2);
 // Uncached sizes: the general path (range tree under a mutex).
 BENCHMARK(BM_IovaPair)->Arg(64)->Arg(100);
 
+// The floor of any magazine design, for scale: a pop and a push of a per-thread stack of bases
+// with no validation, no state map, no counters and no Result, one size class. What
+// BM_IovaPair adds over this is the free's validation (state map), the stats counters and the
+// Result<> values.
+void BM_BareMagazinePair(benchmark::State& state) {
+  thread_local uint64_t bases[IovaAllocator::kMagazineSize];
+  thread_local uint32_t count = 0;
+  for (uint32_t i = 0; i < IovaAllocator::kMagazineSize / 2; ++i) bases[count++] = i * kPage;
+  for (auto _ : state) {
+    uint64_t base = bases[--count];
+    benchmark::DoNotOptimize(base);
+    bases[count++] = base;
+  }
+  count = 0;
+}
+BENCHMARK(BM_BareMagazinePair);
+
 void BM_BaselinePair(benchmark::State& state) {
   BestFitMapAllocator& b = FragmentedBaseline();
   const uint64_t bytes = static_cast<uint64_t>(state.range(0)) * kPage;
