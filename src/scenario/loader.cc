@@ -1,6 +1,7 @@
 #include "dmakit/scenario/loader.h"
 
 #include <fmt/format.h>
+#include <yaml-cpp/depthguard.h>
 
 #include <fstream>
 #include <set>
@@ -368,6 +369,11 @@ Result<Scenario> LoadScenarioText(std::string_view text, std::string_view file_n
                                file));
     }
     return Loader(file).Load(root);
+  } catch (const YAML::DeepRecursion& e) {
+    // yaml-cpp's own message for this one is "bad file".
+    return Error(ErrorCode::kParse,
+                 fmt::format("{}:{}:{}: malformed YAML: nested {} levels deep or more", file,
+                             e.mark.line + 1, e.mark.column + 1, e.depth()));
   } catch (const YAML::Exception& e) {
     return Error(ErrorCode::kParse, fmt::format("{}:{}:{}: malformed YAML: {}", file,
                                                 e.mark.line + 1, e.mark.column + 1, e.msg));

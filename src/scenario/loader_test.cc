@@ -742,3 +742,36 @@ TEST(Loader, EveryBundledExampleLoads) {
 
 }  // namespace
 }  // namespace dmakit::scenario
+
+// --- inputs the fuzzer exercises: never a crash, always a cited error -------------------------
+
+namespace dmakit::scenario {
+namespace {
+
+TEST(LoaderRobustness, DeepNestingIsAnErrorNotAStackOverflow) {
+  EXPECT_EQ(LoadError(std::string(100000, '[')),
+            "t.yaml:1:1: malformed YAML: nested 500 levels deep or more");
+}
+
+TEST(LoaderRobustness, DeepNestingInsideAValue) {
+  std::string text =
+      "expect: {violations: " + std::string(3000, '[') + std::string(3000, ']') + "}";
+  EXPECT_EQ(LoadError(text), "t.yaml:1:6022: malformed YAML: nested 500 levels deep or more");
+}
+
+TEST(LoaderRobustness, SelfReferencingAliases) {
+  EXPECT_EQ(LoadError("steps: &a [*a, *a]\n"),
+            "t.yaml:1:8: a step must be a step kind with its parameters, e.g. '- map_single: "
+            "{device: nic, buffer: rx, dir: from_device}'");
+  EXPECT_EQ(LoadError("buffers: &b {rx: *b}\n"),
+            "t.yaml:1:14: unknown key 'rx' in buffer 'rx' (expected one of: size, placement, "
+            "align, mappings)");
+}
+
+TEST(LoaderRobustness, ControlBytesAndInvalidUtf8) {
+  EXPECT_EQ(LoadError(std::string("name: \0\xff\xfe\nseed: 1\n", 18)),
+            "t.yaml:1:9: malformed YAML: unknown escape character: \xff");
+}
+
+}  // namespace
+}  // namespace dmakit::scenario
