@@ -337,6 +337,38 @@ Status DomainMapper::Unmap(DmaAddr iova, uint64_t size, DmaDirection dir, Source
   return st;
 }
 
+Status DomainMapper::Unmap(SgTable& sg, DmaDirection dir, SourceLoc where) {
+  Soc& soc = system_.soc();
+  if (sg.dma().empty()) {
+    Event e = CallEvent(EventKind::kDmaUnmap, device_, domain_.id(), DmaAddr(0), sg.total_length(),
+                        dir, where);
+    e.nents = sg.orig_nents();
+    soc.bus().Emit(e);
+    return Error(ErrorCode::kNotFound,
+                 fmt::format("{}: unmap of an sg table with no DMA side (never mapped, or already "
+                             "unmapped)",
+                             device_.view()));
+  }
+  const SgDmaEntry d = sg.dma().front();
+  const std::optional<LiveView> live = FindStartingAt(mappings_, d.address);
+  if (live) {
+    std::vector<PhysRange> cpu;
+    for (const SgCpuEntry& c : sg.cpu()) cpu.push_back(c.range());
+    if (cpu != *live->phys) {
+      Event e = CallEvent(EventKind::kDmaUnmap, device_, domain_.id(), live->dma.base,
+                          sg.total_length(), dir, where);
+      e.nents = sg.orig_nents();
+      soc.bus().Emit(e);
+      return Invalid(device_, fmt::format("unmap of {} with an sg table whose CPU side is not the "
+                                          "one mapped there",
+                                          Hex(d.address)));
+    }
+  }
+  DMAKIT_TRY(Unmap(d.address, d.length, dir, where));
+  sg.mutable_dma().clear();
+  return Ok();
+}
+
 Status DomainMapper::PrepareCpuMapping(std::span<const PhysAddr> pages, MemAttr attr,
                                        SourceLoc where) {
   Soc& soc = system_.soc();

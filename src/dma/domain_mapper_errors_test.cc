@@ -291,6 +291,41 @@ TEST_P(DomainMapperErrorsTest, UnmapPassesOnThePageTablesRefusal) {
 
 // --- PrepareCpuMapping ---
 
+TEST_P(DomainMapperErrorsTest, UnmapOfATableWithNoDmaSideIsRefusedAndReported) {
+  // Never mapped.
+  ExpectCallRefused([&] { return mapper().Unmap(sg_, DmaDirection::kToDevice); },
+                    EventKind::kDmaUnmap, ErrorCode::kNotFound);
+  // Already unmapped through the table: its DMA side is gone, a second unmap is refused.
+  ASSERT_TRUE(mapper().MapSg(sg_, kIova, DmaDirection::kToDevice, kRw).ok());
+  ASSERT_TRUE(mapper().Unmap(sg_, DmaDirection::kToDevice).ok());
+  ExpectCallRefused([&] { return mapper().Unmap(sg_, DmaDirection::kToDevice); },
+                    EventKind::kDmaUnmap, ErrorCode::kNotFound);
+}
+
+TEST_P(DomainMapperErrorsTest, UnmapWithAnotherTableIsRefused) {
+  const auto dir = DmaDirection::kToDevice;
+  ASSERT_TRUE(mapper().MapSg(sg_, kIova, dir, kRw).ok());
+  // A table naming the same device addresses but other memory.
+  const PhysAddr other = rig_.Pages(2);
+  SgTable impostor = SgTable::FromPages(std::vector<PhysAddr>{other, other + kPageSize});
+  impostor.mutable_dma().assign(sg_.dma().begin(), sg_.dma().end());
+  ExpectCallRefused([&] { return mapper().Unmap(impostor, dir); }, EventKind::kDmaUnmap,
+                    ErrorCode::kInvalidArgument);
+  EXPECT_EQ(impostor.nents(), 1u);  // left as it was
+  EXPECT_EQ(sg_.nents(), 1u);
+  EXPECT_TRUE(mapper().Unmap(sg_, dir).ok());
+  EXPECT_EQ(rig_.Corruptions(), 0u);
+}
+
+TEST_P(DomainMapperErrorsTest, UnmapOfATableWithAnotherDirectionKeepsItsDmaSide) {
+  ASSERT_TRUE(mapper().MapSg(sg_, kIova, DmaDirection::kToDevice, kRw).ok());
+  ExpectCallRefused([&] { return mapper().Unmap(sg_, DmaDirection::kFromDevice); },
+                    EventKind::kDmaUnmap, ErrorCode::kInvalidArgument);
+  ASSERT_EQ(sg_.nents(), 1u);
+  EXPECT_EQ(mapper().live_mappings(), 1u);
+  EXPECT_TRUE(mapper().Unmap(sg_, DmaDirection::kToDevice).ok());
+}
+
 TEST_P(DomainMapperErrorsTest, PrepareRefusesCachedUnalignedAndNonRamPages) {
   struct Case {
     std::vector<PhysAddr> pages;

@@ -316,6 +316,35 @@ TEST_P(DomainMapperTest, AFirstEntryStartingMidPageIsMappedAtItsOffset) {
   EXPECT_EQ(rig.Corruptions(), 0u);
 }
 
+TEST_P(DomainMapperTest, UnmapOfTheTableClearsItsDmaSideAndGivesTheMemoryBack) {
+  DomainRig rig(GetParam());
+  PhysAddr p = rig.Pages(2);
+  SgTable sg;
+  sg.Append(p, 256, kPageSize - 256);
+  sg.Append(p + kPageSize, 0, kPageSize);
+  const auto dir = DmaDirection::kFromDevice;
+  ASSERT_TRUE(rig.mapper->MapSg(sg, kIova, dir, kRw).ok());
+  const auto data = Pattern(sg.total_length(), 3);
+  rig.DeviceWrite(kIova + 256, data);
+  ASSERT_TRUE(rig.mapper->Unmap(sg, dir).ok());
+  EXPECT_EQ(sg.nents(), 0u);
+  EXPECT_EQ(rig.mapper->live_mappings(), 0u);
+  EXPECT_FALSE(rig.domain->page_table()->IovaToPhys(kIova).ok());
+  // The unmap is the DMA API's: the mapping's handle, size, direction and entry count.
+  const Event e = rig.log.OfKind(EventKind::kDmaUnmap).back();
+  EXPECT_EQ(e.dma, kIova + 256);
+  EXPECT_EQ(e.size, data.size());
+  EXPECT_EQ(e.dir, dir);
+  EXPECT_EQ(e.nents, 2u);
+  // Ownership came back with the invalidate: the CPU reads what the device wrote.
+  EXPECT_THAT(rig.CpuRead(p + 256, data.size()), ElementsAreArray(data));
+  EXPECT_EQ(rig.Corruptions(), 0u);
+  // The table can be mapped again.
+  ASSERT_TRUE(rig.mapper->MapSg(sg, kIova, dir, kRw).ok());
+  EXPECT_EQ(sg.nents(), 1u);
+  EXPECT_TRUE(rig.mapper->Unmap(sg, dir).ok());
+}
+
 TEST_P(DomainMapperTest, AReadOnlyToDeviceMappingFaultsOnADeviceWrite) {
   DomainRig rig(GetParam());
   PhysAddr p = rig.Pages(1);

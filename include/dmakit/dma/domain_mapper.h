@@ -56,6 +56,15 @@ class DomainMapper {
   // gives the memory back to the CPU (invalidate per direction). Errors: kNotFound,
   // kInvalidArgument.
   Status Unmap(DmaAddr iova, uint64_t size, DmaDirection dir, SourceLoc where = Here());
+  // Unmaps what MapSg(sg, ...) mapped, taking what the map took (as dma_unmap_sg takes the
+  // table): the mapping is the one the table's DMA side names, the table's CPU side must be
+  // the one that was mapped, and on success the DMA side is cleared (the table no longer
+  // names device addresses). Errors: kNotFound (the table has no DMA side: never mapped or
+  // already unmapped; or it names no live mapping of this mapper), kInvalidArgument (the CPU
+  // side differs from what was mapped, the direction differs), and the errors of
+  // Unmap(iova, size, dir). The call is reported as an event either way; on error the table
+  // and the mapping are left as they were.
+  Status Unmap(SgTable& sg, DmaDirection dir, SourceLoc where = Here());
 
   // Clean + invalidate every line of `pages` once, before a CPU mapping with `attr` (emits
   // kPrepareCpuMapping). Errors: kInvalidArgument (kCached: nothing to prepare; unaligned
