@@ -31,12 +31,16 @@ uint64_t DmaDevice::max_seg_size() const { return impl_->node.max_seg_size; }
 uint64_t DmaDevice::seg_boundary() const { return impl_->node.seg_boundary; }
 size_t DmaDevice::live_mappings() const { return impl_->live.size(); }
 
-Status DmaDevice::SetDmaMask(uint64_t mask) {
+Status DmaDevice::SetDmaMask(uint64_t mask, SourceLoc where) {
   if (mask == 0 || (mask & (mask + 1)) != 0) {
     return Error(ErrorCode::kInvalidArgument,
                  "DMA mask " + Hex(mask) + " is not of the form 2^n - 1");
   }
   dma_mask_ = mask;
+  Event e = MakeEvent(EventKind::kNote, MapApi::kNone, DmaDirection::kNone, {}, where);
+  e.dma_mask = mask;
+  e.text = Symbol("dma_set_mask");
+  Emit(e);
   return Ok();
 }
 

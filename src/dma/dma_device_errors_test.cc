@@ -135,6 +135,25 @@ TEST_F(DmaDeviceErrors, SetDmaMaskRejectsMasksNotOfTheForm2PowNMinus1) {
   EXPECT_EQ(rig_->dev->dma_mask(), 0xffff'ffffull);
 }
 
+TEST_F(DmaDeviceErrors, SetDmaMaskRefusedEmitsNothingAndKeepsTheMask) {
+  const uint64_t before = rig_->dev->dma_mask();
+  const size_t notes = rig_->log.Count(EventKind::kNote);
+  EXPECT_FALSE(rig_->dev->SetDmaMask(0x1234).ok());
+  EXPECT_EQ(rig_->dev->dma_mask(), before);
+  EXPECT_EQ(rig_->log.Count(EventKind::kNote), notes);
+}
+
+TEST_F(DmaDeviceErrors, SetDmaMaskEmitsANoteWithTheNewMask) {
+  const size_t notes = rig_->log.Count(EventKind::kNote);
+  ASSERT_TRUE(rig_->dev->SetDmaMask(0xff'ffff'ffffull).ok());
+  ASSERT_EQ(rig_->log.Count(EventKind::kNote), notes + 1);
+  const Event e = rig_->log.OfKind(EventKind::kNote).back();
+  EXPECT_EQ(e.device, rig_->dev->name());
+  EXPECT_EQ(e.dma_mask, 0xff'ffff'ffffull);
+  EXPECT_EQ(e.text.view(), "dma_set_mask");
+  EXPECT_NE(e.where.line, 0u);
+}
+
 TEST_F(DmaDeviceErrors, SgUnmapAndSyncTakeTheOriginalEntryCount) {
   auto pages = rig_->soc->pages().AllocScattered(4).value();
   SgTable sg = SgTable::FromPages(pages);

@@ -66,9 +66,11 @@ class DmaDevice {
   DmaBackendKind backend() const { return backend_; }
   DmaSystem& system() { return system_; }
 
-  // dma_set_mask_and_coherent. Errors: kInvalidArgument (mask below 4 GiB - 1 is allowed;
-  // zero, or not of the form 2^n - 1, is not).
-  Status SetDmaMask(uint64_t mask);
+  // dma_set_mask_and_coherent. On success emits a kNote (device, dma_mask = the new mask,
+  // text "dma_set_mask", where) for traces and timelines; no checker rule depends on it.
+  // Errors: kInvalidArgument (mask below 4 GiB - 1 is allowed; zero, or not of the form
+  // 2^n - 1, is not); nothing is emitted and the mask is unchanged then.
+  Status SetDmaMask(uint64_t mask, SourceLoc where = Here());
 
   // --- Streaming mappings ---
   // `cpu` must be a linear-map address (kmalloc memory), as for dma_map_single. Failures
