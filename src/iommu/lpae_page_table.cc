@@ -149,19 +149,22 @@ void LpaePageTable::Store(const Table& t, uint32_t first, uint32_t count) {
                                  uint64_t{count} * 8);
   Status s = soc_.KernelStore(at, bytes, config_.writer);
   DMAKIT_CHECK(s.ok(), "table pages are RAM");
+  // The write is announced before its clean, in the order they happen: a checker that sees
+  // the clean first would take the written lines as never cleaned.
+  EventBus& bus = soc_.bus();
+  if (bus.has_sinks()) {
+    Event e;
+    e.kind = EventKind::kPageTableWrite;
+    e.domain = config_.domain;
+    e.phys = at;
+    e.size = bytes.size();
+    e.text = state_text_;
+    bus.Emit(e);
+  }
   if (!config_.coherent_walk && !config_.skip_clean) {
     s = soc_.CacheMaintain(CacheOp::kClean, PhysRange(at, bytes.size()));
     DMAKIT_CHECK(s.ok(), "table pages are RAM");
   }
-  EventBus& bus = soc_.bus();
-  if (!bus.has_sinks()) return;
-  Event e;
-  e.kind = EventKind::kPageTableWrite;
-  e.domain = config_.domain;
-  e.phys = at;
-  e.size = bytes.size();
-  e.text = state_text_;
-  bus.Emit(e);
 }
 
 Status LpaePageTable::CheckUsable() const {

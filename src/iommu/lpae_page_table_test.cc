@@ -195,6 +195,7 @@ TEST(LpaePageTable, NonCoherentWalkerCleansEveryRun) {
     EXPECT_EQ(writes[i].text.view(), "noncoherent");
     EXPECT_EQ(cleans[i].phys, writes[i].phys);
     EXPECT_EQ(cleans[i].size, writes[i].size);
+    EXPECT_LT(writes[i].seq, cleans[i].seq);  // written, then cleaned: the order they happen
   }
   BusMaster& walker = soc->AddBusMaster("smmu-walker", false, MasterKind::kWalker);
   WalkResult r = pt->HwWalk(walker, DmaAddr(0x20'0000 + 3 * k4K + 5));
