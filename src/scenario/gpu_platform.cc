@@ -53,7 +53,12 @@ Status ReadGpuPlatform(const YamlReader& y, const YAML::Node& node, Scenario& s,
                               gpu.parent));
     }
   }
-  const IommuAttachment attachment{g.iommu, static_cast<uint32_t>(a.Number("stream_id"))};
+  const uint64_t stream_id = a.Number("stream_id");
+  if (stream_id > UINT32_MAX) {
+    return y.At(a.Get("stream_id").where,
+                fmt::format("'stream_id' in platform gpu: {} does not fit in 32 bits", stream_id));
+  }
+  const IommuAttachment attachment{g.iommu, static_cast<uint32_t>(stream_id)};
   std::vector<DeviceNode> nodes;
   if (a.Text("iommu_on") == "sub_device") {
     DeviceNode sub;

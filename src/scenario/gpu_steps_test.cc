@@ -132,6 +132,28 @@ TEST(GpuPlatformLoad, RingBytesMustBeWholePages) {
   EXPECT_THAT(e.message(), HasSubstr("g.yaml:9:35: ring_bytes 1000 in platform gpu"));
 }
 
+TEST(GpuPlatformLoad, AStreamIdBeyond32BitsIsAnErrorAtItsPlace) {
+  std::string text(kPlatform);
+  text.replace(text.find("gpu: {iommu: smmu0}"), 19, "gpu: {iommu: smmu0, stream_id: 4294967296}");
+  Error e = LoadError(text + "steps: []\n");
+  EXPECT_EQ(e.code(), ErrorCode::kParse);
+  EXPECT_THAT(e.message(),
+              HasSubstr("g.yaml:9:34: 'stream_id' in platform gpu: 4294967296 does not fit in "
+                        "32 bits"));
+}
+
+TEST(GpuPlatformLoad, TheLargest32BitStreamIdReachesTheGpuNode) {
+  std::string text(kPlatform);
+  text.replace(text.find("gpu: {iommu: smmu0}"), 19, "gpu: {iommu: smmu0, stream_id: 4294967295}");
+  auto s = LoadScenarioText(text + "steps: []\n", "g.yaml");
+  ASSERT_TRUE(s.ok()) << s.error().ToString();
+  ASSERT_TRUE(s->gpu.has_value());
+  const DeviceNode& gpu = s->devices.back();
+  EXPECT_EQ(gpu.name, s->gpu->device);
+  ASSERT_TRUE(gpu.iommu.has_value());
+  EXPECT_EQ(gpu.iommu->stream_id, 4294967295u);
+}
+
 TEST(GpuPlatformLoad, OverlappingRegionsAreAnError) {
   std::string text(kPlatform);
   text.replace(text.find("gpu: {iommu: smmu0}"), 19,
