@@ -8,6 +8,22 @@
 
 namespace dmakit {
 
+namespace {
+
+// A DMA108's mapping is the map call of the translation that went stale at `iova`; the unmap
+// that opened the window when nothing was mapped there.
+void NameStaleMapping(const IommuState::Pending& p, uint64_t iova, Violation& v) {
+  if (const IommuState::Translation* t = p.MappingAt(iova)) {
+    v.mapping_where = t->where;
+    v.mapping_seq = t->seq;
+  } else {
+    v.mapping_where = p.where;
+    v.mapping_seq = p.seq;
+  }
+}
+
+}  // namespace
+
 void Checker::OnIommuMap(const Event& e) {
   const uint64_t iova = e.dma.value();
   IommuState::Translations live = iommu_.Overlapping(e.domain, iova, iova + e.size);
@@ -69,10 +85,7 @@ void Checker::FlushStaleHits() {
                        fmt::format("device {} through a stale IOTLB entry [domain={}] [iova={}] "
                                    "[phys={}] [size={} bytes]",
                                    ToString(h.access), h.domain, Hex(e.dma), Hex(e.phys), h.size));
-    if (auto p = iommu_.StaleAt(h.domain, h.iova)) {
-      v.mapping_where = p->where;
-      v.mapping_seq = p->seq;
-    }
+    if (auto p = iommu_.StaleAt(h.domain, h.iova)) NameStaleMapping(*p, h.iova, v);
     v.lines = {PhysRange(e.phys, std::max<uint64_t>(h.size, 1)).AlignOut(options_.line_size)};
     Report(std::move(v));
   }
@@ -99,10 +112,7 @@ void Checker::CheckStaleTranslation(const Event& e) {
                                    "[phys={}] [size={} bytes] [stale iova={}]",
                                    ToString(e.access), first->domain, Hex(e.dma), Hex(e.phys),
                                    e.size, Hex(DmaAddr(first->iova))));
-    if (auto p = iommu_.StaleAt(first->domain, first->iova)) {
-      v.mapping_where = p->where;
-      v.mapping_seq = p->seq;
-    }
+    if (auto p = iommu_.StaleAt(first->domain, first->iova)) NameStaleMapping(*p, first->iova, v);
     std::erase_if(stale_hits_, [&](const StaleHit& h) {
       return h.device == e.device && h.iova >= begin && h.iova < end;
     });
@@ -124,8 +134,7 @@ void Checker::CheckStaleTranslation(const Event& e) {
                        "range={}]",
                        ToString(e.access), att->domain, Hex(e.dma), Hex(e.phys), e.size,
                        ToString(DmaRange::FromBounds(DmaAddr(p->iova), DmaAddr(p->end)))));
-  v.mapping_where = p->where;
-  v.mapping_seq = p->seq;
+  NameStaleMapping(*p, e.dma.value(), v);
   if (e.size != 0) v.lines = {e.phys_range().AlignOut(options_.line_size)};
   Report(std::move(v));
 }

@@ -42,15 +42,42 @@ TEST_F(IommuRules, DeviceAccessInTheLazyFlushWindow) {
   checker.Suppress(RuleId::kDeviceAccessNotOwned);  // the page has no DMA-API mapping here
   gpu.Attach(1, "unmanaged");
   gpu.IommuMap(1, kIova, kBuf, 4096);
+  const uint32_t map_line = __LINE__ - 1;
   gpu.IommuUnmap(1, kIova, 4096);
-  const uint32_t unmap_line = __LINE__ - 1;
   gpu.DeviceRead(kIova + 64, kBuf + 64, 64);
   const Violation& v = Only(RuleId::kStaleIotlbAccess);
   EXPECT_EQ(v.message,
             "device read of an IOVA unmapped since the last IOTLB invalidate [domain=1] "
             "[iova=0x100040] [phys=0x80001040] [size=64 bytes] [unmapped "
             "range=[0x100000-0x100fff]]");
+  // The mapping it concerns is the map that went stale (#2), not the unmap (#3).
+  EXPECT_EQ(v.mapping_where.line, map_line);
+  EXPECT_EQ(v.mapping_seq, 2u);
+}
+
+TEST_F(IommuRules, AStaleAccessNamesTheMapOfThePageItReaches) {
+  checker.Suppress(RuleId::kDeviceAccessNotOwned);
+  gpu.Attach(1, "unmanaged");
+  gpu.IommuMap(1, kIova, kBuf, 4096);
+  gpu.IommuMap(1, kIova + 4096, kBuf + 4096, 4096);
+  const uint32_t second_map_line = __LINE__ - 1;
+  gpu.IommuUnmap(1, kIova, 8192);  // one unmap of both
+  gpu.DeviceRead(kIova + 4096, kBuf + 4096, 64);
+  const Violation& v = Only(RuleId::kStaleIotlbAccess);
+  EXPECT_EQ(v.mapping_where.line, second_map_line);
+  EXPECT_EQ(v.mapping_seq, 3u);
+}
+
+TEST_F(IommuRules, AStaleAccessWhereNothingWasMappedNamesTheUnmap) {
+  checker.Suppress(RuleId::kDeviceAccessNotOwned);
+  gpu.Attach(1, "unmanaged");
+  gpu.IommuMap(1, kIova, kBuf, 4096);
+  gpu.IommuUnmap(1, kIova, 8192);  // the second page was never mapped
+  const uint32_t unmap_line = __LINE__ - 1;
+  gpu.DeviceRead(kIova + 4096, kBuf + 4096, 64);
+  const Violation& v = Only(RuleId::kStaleIotlbAccess);
   EXPECT_EQ(v.mapping_where.line, unmap_line);
+  EXPECT_EQ(v.mapping_seq, 3u);
 }
 
 TEST_F(IommuRules, DeviceAccessAfterIotlbInvalidateIsNotStale) {

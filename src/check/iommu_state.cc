@@ -60,7 +60,7 @@ IommuState::Translations IommuState::Unmap(uint64_t domain, uint64_t iova, uint6
     }
   }
   pending_[domain].Insert(iova, end, seq);
-  pending_info_[seq] = Pending{iova, end, seq, where};
+  pending_info_[seq] = Pending{iova, end, seq, where, hit};
   return hit;
 }
 
@@ -88,6 +88,13 @@ void IommuState::Invalidate(uint64_t domain, uint64_t iova, uint64_t size) {
   std::vector<uint64_t> domains;
   for (const auto& [d, index] : pending_) domains.push_back(d);
   for (uint64_t d : domains) ClearPending(d, iova, end);
+}
+
+const IommuState::Translation* IommuState::Pending::MappingAt(uint64_t at) const {
+  for (const Translation& t : unmapped) {
+    if (at >= t.iova && at < t.end) return &t;
+  }
+  return nullptr;
 }
 
 std::optional<IommuState::Pending> IommuState::StaleAt(uint64_t domain, uint64_t iova) const {

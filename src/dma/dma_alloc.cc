@@ -34,6 +34,7 @@ Result<NoncoherentBuffer> DmaDevice::AllocImpl(MapApi api, uint64_t size, DmaDir
   m.attrs = attrs;
   m.pages = *phys;
   m.page_count = pages;
+  m.where = where;
   m.chunks.push_back(MappedChunk{*phys, pages * kPageSize, DmaAddr(phys->value()), *phys, false});
   const DeviceLimits limits{name_, coherent(), dma_mask_};
   if (Status mapped = impl_->backend->Map(m, m.dir, limits, MayBounce::kNo); !mapped.ok()) {
@@ -106,6 +107,7 @@ Status DmaDevice::FreeImpl(MapApi api, uint64_t size, CpuAddr cpu, PhysAddr phys
     return mismatch("direction", std::string(ToString(m->dir)), std::string(ToString(dir)));
   }
   LiveMapping gone = impl_->live.Take(m);
+  gone.where = where;
   Soc& soc = system_.soc();
   Status status = impl_->backend->Unmap(gone);
   if (gone.cpu_view_mapped) {

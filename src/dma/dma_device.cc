@@ -90,7 +90,7 @@ Status DmaDevice::MapChunks(LiveMapping& m) {
     c.dma = DmaAddr(c.phys.value());  // provisional, for the early clean below
     c.device_phys = c.phys;
   }
-  MoveContext ctx{system_.soc(), system_.bounce_pool(), coherent(), {}};
+  MoveContext ctx{system_.soc(), system_.bounce_pool(), coherent(), m.where};
   const DmaRange all(DmaAddr(0), ~uint64_t{0});
   if (iommu) DMAKIT_TRY(HandToDevice(ctx, m, all, m.dir, m.attrs));
   DMAKIT_TRY(impl_->backend->Map(m, m.dir, limits, MayBounce::kYes));
@@ -124,6 +124,7 @@ DmaAddr DmaDevice::MapContiguous(MapApi api, PhysAddr phys, uint64_t size, DmaDi
   m.size = size;
   m.dir = dir;
   m.attrs = attrs;
+  m.where = where;
   m.chunks.push_back(MappedChunk{phys, size, {}, phys, false});
   if (Status mapped = MapChunks(m); !mapped.ok()) return FailMap(e, mapped.error());
   e.dma = m.dma;
@@ -184,6 +185,7 @@ Status DmaDevice::UnmapImpl(MapApi api, DmaAddr dma, uint64_t size, DmaDirection
     return Mismatch("direction", std::string(ToString(m->dir)), std::string(ToString(dir)));
   }
   LiveMapping gone = impl_->live.Take(m);
+  gone.where = where;
   MoveContext ctx{system_.soc(), system_.bounce_pool(), coherent(), where};
   const DmaRange all(DmaAddr(0), ~uint64_t{0});
   Status status = Ok();

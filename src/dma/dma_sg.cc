@@ -74,6 +74,7 @@ uint32_t DmaDevice::MapSg(SgTable& sg, DmaDirection dir, DmaAttrs attrs, SourceL
   m.dir = dir;
   m.attrs = attrs;
   m.orig_nents = sg.orig_nents();
+  m.where = where;
   for (uint32_t i = 0; i < sg.orig_nents(); ++i) {
     const SgCpuEntry& c = sg.cpu()[i];
     if (c.length == 0) {

@@ -166,14 +166,14 @@ Status CheckMapArgs(Symbol device, Soc& soc, const SgTable& sg, DmaAddr iova, Dm
 
 // Maps each entry's page span in turn from `iova`; on an error unmaps what it mapped.
 Status MapSpans(IommuDomain& domain, Symbol device, DmaAddr iova,
-                const std::vector<PhysRange>& phys, IoProt prot) {
+                const std::vector<PhysRange>& phys, IoProt prot, SourceLoc where) {
   DmaAddr cursor = iova;
   for (const PhysRange& r : phys) {
     const PhysRange span = r.AlignOut(kPageSize);
-    Status st = domain.Map(cursor, span.base, span.size, prot, device);
+    Status st = domain.Map(cursor, span.base, span.size, prot, device, where);
     if (!st.ok()) {
       if (cursor != iova) {
-        Status undo = domain.Unmap(iova, cursor - iova);
+        Status undo = domain.Unmap(iova, cursor - iova, {}, where);
         DMAKIT_CHECK(undo.ok(), "rollback of a partial domain map failed");
       }
       return std::move(st).error().WithContext(
@@ -283,7 +283,7 @@ Status DomainMapper::MapSg(SgTable& sg, DmaAddr iova, DmaDirection dir, IoProt p
   // over what the device reads or writes.
   const auto op = MaintenanceFor(OwnershipMove::kToDevice, dir, coherent_, {});
   if (Status st = Maintain(soc, op, phys, where); !st.ok()) return refuse(std::move(st).error());
-  if (Status st = MapSpans(domain_, device_, iova, phys, prot); !st.ok()) {
+  if (Status st = MapSpans(domain_, device_, iova, phys, prot, where); !st.ok()) {
     return refuse(std::move(st).error());
   }
 
@@ -329,7 +329,7 @@ Status DomainMapper::Unmap(DmaAddr iova, uint64_t size, DmaDirection dir, Source
   }
   // The IOMMU mapping goes first: if the page table refuses (someone unmapped part of it
   // behind this API's back), everything stays as it was.
-  DMAKIT_TRY(domain_.Unmap(DmaAddr(live->key), SpanOf(*live->phys)));
+  DMAKIT_TRY(domain_.Unmap(DmaAddr(live->key), SpanOf(*live->phys), {}, where));
   soc.bus().Emit(e);
   const auto op = MaintenanceFor(OwnershipMove::kToCpu, dir, coherent_, {});
   Status st = Maintain(soc, op, *live->phys, where);

@@ -26,9 +26,10 @@ Status IommuBackend::Map(LiveMapping& m, DmaDirection dir, const DeviceLimits& d
   uint64_t offset = 0;
   for (MappedChunk& c : m.chunks) {
     const PhysRange span = PhysRange(c.phys, c.size).AlignOut(kPageSize);
-    Status mapped = domain_.Map(range->base + offset, span.base, span.size, prot, dev.name);
+    Status mapped =
+        domain_.Map(range->base + offset, span.base, span.size, prot, dev.name, m.where);
     if (!mapped.ok()) {
-      if (offset != 0) (void)domain_.Unmap(range->base, offset);
+      if (offset != 0) (void)domain_.Unmap(range->base, offset, {}, m.where);
       (void)iova->Free(*range);
       return mapped;
     }
@@ -47,7 +48,8 @@ Status IommuBackend::Map(LiveMapping& m, DmaDirection dir, const DeviceLimits& d
 Status IommuBackend::Unmap(LiveMapping& m) {
   IovaAllocator* iova = domain_.iova_allocator();
   const DmaRange alloc = m.iova_alloc;
-  return domain_.Unmap(m.iova.base, m.iova.size, [iova, alloc] { (void)iova->Free(alloc); });
+  return domain_.Unmap(
+      m.iova.base, m.iova.size, [iova, alloc] { (void)iova->Free(alloc); }, m.where);
 }
 
 }  // namespace dmakit

@@ -35,6 +35,9 @@ struct LiveMapping {
   DmaDirection dir = DmaDirection::kNone;
   DmaAttrs attrs;
   uint32_t orig_nents = 0;  // sg: the CPU-side entry count
+  // The call site of the DMA API call acting on the mapping now (the map, then the unmap or
+  // free): the backend hands it to the IOMMU events that call causes.
+  SourceLoc where;
   std::vector<MappedChunk> chunks;
   // IOMMU-backed: the IOVA range allocated and the domain it is mapped in.
   IommuDomain* domain = nullptr;

@@ -26,7 +26,8 @@ IommuDomain::IommuDomain(Iommu& iommu, uint64_t id, DomainType type)
 
 IommuDomain::~IommuDomain() { iommu_->OnDomainDestroyed(*this); }
 
-Status IommuDomain::Map(DmaAddr iova, PhysAddr phys, uint64_t size, IoProt prot, Symbol owner) {
+Status IommuDomain::Map(DmaAddr iova, PhysAddr phys, uint64_t size, IoProt prot, Symbol owner,
+                        SourceLoc where) {
   Status s = page_table_ == nullptr
                  ? Status(Error(ErrorCode::kFailedPrecondition,
                                 fmt::format("domain {} is {}: it has no page table to map into",
@@ -43,13 +44,15 @@ Status IommuDomain::Map(DmaAddr iova, PhysAddr phys, uint64_t size, IoProt prot,
     e.size = size;
     e.prot = prot.bits();
     e.failed = !s.ok();
+    e.where = where;
     bus.Emit(e);
   }
   if (!s.ok()) return std::move(s).error().WithContext(fmt::format("iommu_map on domain {}", id_));
   return Ok();
 }
 
-Status IommuDomain::Unmap(DmaAddr iova, uint64_t size, std::function<void()> release) {
+Status IommuDomain::Unmap(DmaAddr iova, uint64_t size, std::function<void()> release,
+                          SourceLoc where) {
   Status s = page_table_ == nullptr
                  ? Status(Error(ErrorCode::kFailedPrecondition,
                                 fmt::format("domain {} is {}: it has no page table to unmap from",
@@ -63,12 +66,13 @@ Status IommuDomain::Unmap(DmaAddr iova, uint64_t size, std::function<void()> rel
     e.dma = iova;
     e.size = size;
     e.failed = !s.ok();
+    e.where = where;
     bus.Emit(e);
   }
   if (!s.ok()) {
     return std::move(s).error().WithContext(fmt::format("iommu_unmap on domain {}", id_));
   }
-  iommu_->OnUnmap(*this, DmaRange(iova, size), std::move(release));
+  iommu_->OnUnmap(*this, DmaRange(iova, size), std::move(release), where);
   return Ok();
 }
 

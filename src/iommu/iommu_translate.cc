@@ -145,7 +145,7 @@ Status Iommu::DeviceWrite(Symbol device, DmaAddr iova, std::span<const uint8_t> 
 
 // --- Invalidation ---
 
-void Iommu::EmitInvalidate(uint64_t domain, DmaAddr dma, uint64_t size) {
+void Iommu::EmitInvalidate(uint64_t domain, DmaAddr dma, uint64_t size, SourceLoc where) {
   ++counters_.invalidations;
   EventBus& bus = soc_.bus();
   if (!bus.has_sinks()) return;
@@ -154,6 +154,7 @@ void Iommu::EmitInvalidate(uint64_t domain, DmaAddr dma, uint64_t size) {
   e.domain = domain;
   e.dma = dma;
   e.size = size;
+  e.where = where;
   bus.Emit(e);
 }
 
@@ -172,9 +173,11 @@ void Iommu::InvalidateRange(uint64_t domain, DmaRange range) {
   EmitInvalidate(domain, range.base, range.size);
 }
 
-void Iommu::OnUnmap(IommuDomain& domain, DmaRange range, std::function<void()> release) {
+void Iommu::OnUnmap(IommuDomain& domain, DmaRange range, std::function<void()> release,
+                    SourceLoc where) {
   if (config_.policy == FlushPolicy::kStrict) {
-    InvalidateRange(domain.id(), range);
+    counters_.invalidated_entries += iotlb_->InvalidateRange(domain.id(), range);
+    EmitInvalidate(domain.id(), range.base, range.size, where);
     if (release) release();
     return;
   }

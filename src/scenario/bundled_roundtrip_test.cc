@@ -82,6 +82,19 @@ TEST_P(BundledRoundTrip, OfflineViolationsEqualLiveOnes) {
   }
 }
 
+// A report names a call site wherever it names a mapping (no "mapping: ?").
+TEST_P(BundledRoundTrip, EveryMappingAReportNamesHasACallSite) {
+  auto scenario = LoadScenarioFile(GetParam());
+  ASSERT_TRUE(scenario.ok()) << scenario.error().ToString();
+  RunRecord live = RunScenario(*scenario, {});
+  ASSERT_FALSE(live.error) << live.error->ToString();
+  for (const Violation& v : live.violations) {
+    if (v.mapping_seq == 0) continue;
+    EXPECT_TRUE(v.mapping_where.known()) << RuleCode(v.rule) << " mapping #" << v.mapping_seq;
+    EXPECT_EQ(std::string(v.mapping_where.file), scenario->file) << RuleCode(v.rule);
+  }
+}
+
 // A bundled directory without scenarios would make the suite above vacuous.
 TEST(BundledScenarios, ExamplesDirectoryHoldsScenarios) {
   EXPECT_GE(BundledScenarios().size(), 6u);

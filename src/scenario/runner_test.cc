@@ -263,5 +263,61 @@ TEST(Runner, BufferThatDoesNotFitIsARunErrorNamingIt) {
       << rec.error->message();
 }
 
+// A late device write through a lazy IOMMU's stale IOTLB entry (DMA108): the report names the
+// step that mapped the buffer, and the IOMMU events that map and unmap caused carry their
+// steps' call sites.
+constexpr std::string_view kLazyIotlb = R"(name: lazy
+platform:
+  iommus:
+    - {name: smmu0, flush: lazy}
+  devices:
+    - {name: nic, iommu: {iommu: smmu0}}
+buffers:
+  rx: {size: 4KiB, placement: contiguous}
+steps:
+  - map_single: {device: nic, buffer: rx, dir: from_device}
+  - device_write: {mapping: rx, pattern: 0x5a}
+  - unmap_single: {mapping: rx}
+  - device_write: {mapping: rx, size: 64, pattern: 0x66}
+)";
+
+TEST(Runner, AStaleIotlbReportNamesTheMapStep) {
+  const Scenario scenario = Load(kLazyIotlb);
+  ASSERT_EQ(scenario.steps.size(), 4u);
+  const SourceLoc map_step = scenario.steps[0].where;
+  const SourceLoc unmap_step = scenario.steps[2].where;
+  ASSERT_EQ(map_step.line, 10u);
+  RunRecord rec = RunScenario(scenario);
+  ASSERT_FALSE(rec.error) << rec.error->ToString();
+  auto stale = std::find_if(rec.violations.begin(), rec.violations.end(),
+                            [](const Violation& v) { return v.rule == RuleId::kStaleIotlbAccess; });
+  ASSERT_NE(stale, rec.violations.end()) << ::testing::PrintToString(Describe(rec));
+  EXPECT_EQ(stale->mapping_where, map_step) << stale->mapping_where.ToString();
+  EXPECT_EQ(stale->mapping_where.ToString(), "run.yaml:10:5");
+  // The mapping it names is the IOMMU map event that step caused.
+  auto map = std::find_if(rec.events.begin(), rec.events.end(),
+                          [](const Event& e) { return e.kind == EventKind::kIommuMap; });
+  ASSERT_NE(map, rec.events.end());
+  EXPECT_EQ(stale->mapping_seq, map->seq);
+  EXPECT_EQ(map->where, map_step);
+  auto unmap = std::find_if(rec.events.begin(), rec.events.end(),
+                            [](const Event& e) { return e.kind == EventKind::kIommuUnmap; });
+  ASSERT_NE(unmap, rec.events.end());
+  EXPECT_EQ(unmap->where, unmap_step);
+}
+
+TEST(Runner, AStrictUnmapsInvalidateCarriesTheUnmapStep) {
+  std::string text(kLazyIotlb);
+  text.replace(text.find("flush: lazy"), 11, "flush: strict");
+  const Scenario scenario = Load(text);
+  ASSERT_EQ(scenario.steps.size(), 4u);
+  RunRecord rec = RunScenario(scenario);
+  ASSERT_FALSE(rec.error) << rec.error->ToString();
+  auto inval = std::find_if(rec.events.begin(), rec.events.end(),
+                            [](const Event& e) { return e.kind == EventKind::kIotlbInvalidate; });
+  ASSERT_NE(inval, rec.events.end());
+  EXPECT_EQ(inval->where, scenario.steps[2].where);
+}
+
 }  // namespace
 }  // namespace dmakit::scenario

@@ -48,6 +48,10 @@ class IommuState {
     uint64_t end = 0;
     uint64_t seq = 0;  // of the unmap
     SourceLoc where;
+    Translations unmapped;  // the translations the unmap removed (whole, as mapped)
+    // The translation the unmap removed at `at` (its map event's seq and call site), or
+    // nullptr when nothing was mapped there.
+    const Translation* MappingAt(uint64_t at) const;
   };
 
   void Attach(Symbol node, uint64_t domain, Symbol type);

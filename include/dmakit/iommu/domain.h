@@ -10,7 +10,9 @@
 // its queued invalidations, and frees its page table.
 //
 // Map emits kIommuMap (failed=true when refused) and Unmap emits kIommuUnmap (failed=true when
-// nothing, or not all of the range, was mapped). After a successful Unmap the IOTLB is
+// nothing, or not all of the range, was mapped), each with `where` as its call site: the
+// caller's, or the driver call a DMA layer passes down (dma_map_*, DomainMapper::Map, ...);
+// a strict unmap's kIotlbInvalidate carries it too. After a successful Unmap the IOTLB is
 // invalidated according to the Iommu's flush policy: at once (strict) or queued (lazy); the
 // optional `release` callback runs once no IOTLB entry can translate the range any more (this
 // is when a DMA domain may reuse the IOVA). Not thread-safe.
@@ -23,6 +25,7 @@
 
 #include "dmakit/core/addr.h"
 #include "dmakit/core/result.h"
+#include "dmakit/core/source_loc.h"
 #include "dmakit/core/symbol.h"
 #include "dmakit/iommu/io_page_table.h"
 #include "dmakit/iommu/iova_allocator.h"
@@ -55,11 +58,13 @@ class IommuDomain {
   // Maps [iova, iova + size) -> phys. `owner` names who asked (for the event; may be empty).
   // Errors: kFailedPrecondition (identity or blocked domain), and every error of
   // IoPageTable::Map (kInvalidArgument, kOutOfRange, kAlreadyExists, kExhausted).
-  Status Map(DmaAddr iova, PhysAddr phys, uint64_t size, IoProt prot, Symbol owner = {});
+  Status Map(DmaAddr iova, PhysAddr phys, uint64_t size, IoProt prot, Symbol owner = {},
+             SourceLoc where = Here());
   // Unmaps and invalidates per the flush policy. Errors: kFailedPrecondition (identity or
   // blocked domain), and every error of IoPageTable::Unmap (kInvalidArgument, kOutOfRange,
   // kNotFound, kExhausted); `release` does not run on error.
-  Status Unmap(DmaAddr iova, uint64_t size, std::function<void()> release = {});
+  Status Unmap(DmaAddr iova, uint64_t size, std::function<void()> release = {},
+               SourceLoc where = Here());
 
   // Called for every fault of a device attached to this domain, after it is recorded.
   void SetFaultHandler(FaultHandler handler) { fault_handler_ = std::move(handler); }

@@ -157,7 +157,8 @@ class Iommu {
 
   Iommu(Soc& soc, IommuConfig config);
   // Called by IommuDomain.
-  void OnUnmap(IommuDomain& domain, DmaRange range, std::function<void()> release);
+  // A strict unmap's invalidation carries `where`, the unmap's call site.
+  void OnUnmap(IommuDomain& domain, DmaRange range, std::function<void()> release, SourceLoc where);
   void OnDomainDestroyed(IommuDomain& domain);
 
   Result<std::vector<Run>> Translate(Symbol device, DmaAddr iova, uint64_t size, Access access,
@@ -167,7 +168,7 @@ class Iommu {
                                  Access access);
   Error Fault(const Device& dev, Symbol name, IommuDomain* domain, DmaAddr iova, Access access,
               FaultType type);
-  void EmitInvalidate(uint64_t domain, DmaAddr dma, uint64_t size);
+  void EmitInvalidate(uint64_t domain, DmaAddr dma, uint64_t size, SourceLoc where = {});
   void EmitAttach(EventKind kind, Symbol device, const IommuDomain& domain);
 
   Soc& soc_;
