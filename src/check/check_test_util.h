@@ -40,6 +40,16 @@ class FakeDriver {
     e.size = size;
     Feed(e, where);
   }
+  // The CPU data cache as Soc::AnnouncePlatform describes it (64 KiB, 4 ways, LRU).
+  void CpuCache(uint32_t line_size, SourceLoc where = Here()) {
+    Event e = Make(EventKind::kCpuCache);
+    e.device = Symbol();
+    e.size = 64 * 1024;
+    e.line_size = line_size;
+    e.ways = 4;
+    e.text = Symbol("lru");
+    Feed(e, where);
+  }
   void DeviceAdd(bool coherent, uint64_t max_seg = 0, uint64_t boundary = 0,
                  std::string_view iommu_node = "", SourceLoc where = Here()) {
     Event e = Make(EventKind::kDeviceAdd);

@@ -10,12 +10,38 @@
 
 namespace dmakit {
 
+namespace {
+
+CheckerOptions Effective(CheckerOptions options) {
+  if (options.line_size == 0) options.line_size = kDefaultLineSize;
+  return options;
+}
+
+bool IsPowerOfTwo(uint64_t n) { return n != 0 && (n & (n - 1)) == 0; }
+
+}  // namespace
+
 Checker::Checker(CheckerOptions options)
-    : options_(options),
-      mappings_(options.line_size),
-      maybe_cached_(options.line_size),
-      pt_dirty_(options.line_size),
-      cpu_written_(options.line_size) {}
+    : options_(Effective(options)),
+      line_size_from_platform_(options.line_size == 0),
+      mappings_(options_.line_size),
+      maybe_cached_(options_.line_size),
+      pt_dirty_(options_.line_size),
+      cpu_written_(options_.line_size) {}
+
+void Checker::OnCpuCache(const Event& e) {
+  const uint64_t line = e.line_size;
+  if (!line_size_from_platform_ || !IsPowerOfTwo(line) || line == options_.line_size) return;
+  const bool tracks_lines = mappings_.size() != 0 || !retired_.empty() ||
+                            maybe_cached_.size() != 0 || pt_dirty_.size() != 0 ||
+                            cpu_written_.size() != 0 || total_ != 0;
+  if (tracks_lines) return;
+  options_.line_size = line;
+  mappings_ = MappingTable(line);
+  maybe_cached_ = LineSet(line);
+  pt_dirty_ = LineSet(line);
+  cpu_written_ = LineSet(line);
+}
 
 namespace {
 
@@ -89,6 +115,8 @@ void Checker::OnEvent(const Event& e) {
     case EventKind::kDeviceAdd:
       devices_[e.device] = DeviceInfo{e.coherent, e.max_seg_size, e.seg_boundary, e.text};
       return;
+    case EventKind::kCpuCache:
+      return OnCpuCache(e);
     case EventKind::kPageAlloc:
     case EventKind::kIommuFault:
     case EventKind::kCorruption:

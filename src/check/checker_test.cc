@@ -126,6 +126,74 @@ TEST(CheckerLines, LineSizeIsAnOption) {
   EXPECT_THAT(Rules(checker), ElementsAre(RuleId::kCacheLineSharing));
 }
 
+// A map of the second 64 bytes of a 128-byte line, then a CPU write to its first bytes: a
+// shared line with 128-byte lines, two separate lines with 64-byte ones.
+void MapThenWriteTheNeighbouringBytes(FakeDriver& eth, FakeDriver& cpu) {
+  eth.DeviceAdd(false);
+  eth.Map(kBuf + 64, kBuf + 64, 64, kFrom);
+  cpu.CpuWrite(kBuf, 8);
+}
+
+TEST(CheckerLines, LineSizeComesFromThePlatformsCpuCache) {
+  Checker checker;
+  FakeBus bus(checker);
+  FakeDriver eth(bus), cpu(bus, "cpu");
+  eth.CpuCache(128);
+  EXPECT_EQ(checker.options().line_size, 128u);
+  MapThenWriteTheNeighbouringBytes(eth, cpu);
+  EXPECT_THAT(Rules(checker), ElementsAre(RuleId::kCacheLineSharing));
+  EXPECT_EQ(checker.violations().front().lines.front(), PhysRange(PhysAddr(kBuf), 128));
+}
+
+TEST(CheckerLines, WithoutACpuCacheEventLinesAre64Bytes) {
+  Checker checker;
+  FakeBus bus(checker);
+  FakeDriver eth(bus), cpu(bus, "cpu");
+  EXPECT_EQ(checker.options().line_size, kDefaultLineSize);
+  MapThenWriteTheNeighbouringBytes(eth, cpu);
+  EXPECT_EQ(checker.total(), 0u) << Dump(checker);
+}
+
+TEST(CheckerLines, AnExplicitLineSizeWinsOverThePlatforms) {
+  Checker checker(CheckerOptions{.line_size = 64});
+  FakeBus bus(checker);
+  FakeDriver eth(bus), cpu(bus, "cpu");
+  eth.CpuCache(128);
+  EXPECT_EQ(checker.options().line_size, 64u);
+  MapThenWriteTheNeighbouringBytes(eth, cpu);
+  EXPECT_EQ(checker.total(), 0u) << Dump(checker);
+}
+
+TEST(CheckerLines, ACpuCacheEventAfterTheFirstMappingIsIgnored) {
+  Checker checker;
+  FakeBus bus(checker);
+  FakeDriver eth(bus), cpu(bus, "cpu");
+  eth.DeviceAdd(false);
+  eth.Map(kBuf + 64, kBuf + 64, 64, kFrom);
+  eth.CpuCache(128);
+  EXPECT_EQ(checker.options().line_size, 64u);
+  cpu.CpuWrite(kBuf, 8);
+  EXPECT_EQ(checker.total(), 0u) << Dump(checker);
+  EXPECT_EQ(checker.live_mappings(), 1u);
+}
+
+TEST(CheckerLines, ACpuCacheLineSizeThatIsNotAPowerOfTwoIsIgnored) {
+  Checker checker;
+  FakeDriver eth(checker);
+  eth.CpuCache(96);
+  EXPECT_EQ(checker.options().line_size, 64u);
+  eth.CpuCache(0);
+  EXPECT_EQ(checker.options().line_size, 64u);
+}
+
+TEST(CheckerLines, ARepeatedAnnouncementBeforeAnyMappingTakesTheLastLineSize) {
+  Checker checker;
+  FakeDriver eth(checker);
+  eth.CpuCache(128);
+  eth.CpuCache(32);
+  EXPECT_EQ(checker.options().line_size, 32u);
+}
+
 // 256k live streaming mappings: every lookup still finds the right one (functional, not timed).
 TEST(CheckerScale, Holds256kLiveMappings) {
   constexpr uint64_t kCount = 256 * 1024;

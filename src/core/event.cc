@@ -36,6 +36,7 @@ constexpr std::array<std::string_view, kEventKindCount> kKindNames = {
     "corruption",
     "ram_bank",
     "device_add",
+    "cpu_cache",
     "note",
 };
 
@@ -77,9 +78,10 @@ bool Event::operator==(const Event& o) const {
          cache_op == o.cache_op && failed == o.failed && dma == o.dma && phys == o.phys &&
          cpu == o.cpu && size == o.size && nents == o.nents && mapped_nents == o.mapped_nents &&
          domain == o.domain && prot == o.prot && coherent == o.coherent && dma_mask == o.dma_mask &&
-         max_seg_size == o.max_seg_size && seg_boundary == o.seg_boundary && sg == o.sg &&
-         expected == o.expected && observed == o.observed && writer == o.writer &&
-         writer_seq == o.writer_seq && text == o.text && where == o.where;
+         max_seg_size == o.max_seg_size && seg_boundary == o.seg_boundary &&
+         line_size == o.line_size && ways == o.ways && sg == o.sg && expected == o.expected &&
+         observed == o.observed && writer == o.writer && writer_seq == o.writer_seq &&
+         text == o.text && where == o.where;
 }
 
 std::string ToString(const Event& e) {
@@ -110,6 +112,8 @@ std::string ToString(const Event& e) {
                      e.coherent ? "coherent" : "noncoherent", e.dma_mask, e.max_seg_size,
                      e.seg_boundary);
   }
+  if (e.line_size != 0) s += fmt::format(" line_size={}", e.line_size);
+  if (e.ways != 0) s += fmt::format(" ways={}", e.ways);
   if (e.failed) s += " failed";
   if (!e.writer.empty()) s += fmt::format(" writer={}#{}", e.writer.view(), e.writer_seq);
   if (!e.text.empty()) s += fmt::format(" \"{}\"", e.text.view());

@@ -40,6 +40,23 @@ TEST(Event, EqualityCoversEveryField) {
   b = a;
   b.seg_boundary = 0xffff;
   EXPECT_FALSE(a == b);
+  b = a;
+  b.line_size = 128;
+  EXPECT_FALSE(a == b);
+  b = a;
+  b.ways = 8;
+  EXPECT_FALSE(a == b);
+}
+
+TEST(Event, ToStringShowsTheCacheGeometry) {
+  Event e;
+  e.kind = EventKind::kCpuCache;
+  e.seq = 1;
+  e.size = 65536;
+  e.line_size = 128;
+  e.ways = 4;
+  e.text = Symbol("lru");
+  EXPECT_EQ(ToString(e), "#1 cpu_cache size=65536 line_size=128 ways=4 \"lru\"");
 }
 
 TEST(Event, ToStringShowsTheFieldsThatMatter) {

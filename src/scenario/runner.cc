@@ -117,8 +117,9 @@ RunRecord RunScenario(const Scenario& scenario, const RunOptions& options) {
   }
   StepContext& ctx = **created;
 
+  // The checker learns the line size from the platform announcement (kCpuCache), as it does
+  // from a recorded trace.
   CheckerOptions check_options;
-  check_options.line_size = soc_config.cache.line_size;
   if (options.stop_on_first) check_options.mode = CheckMode::kStopAtFirst;
   Checker checker(check_options);
   RecordSink record(options.keep_events);

@@ -62,6 +62,13 @@ Soc::Soc(const SocConfig& config, PhysicalMemory memory)
 Soc::~Soc() = default;
 
 void Soc::AnnouncePlatform() {
+  Event cache;
+  cache.kind = EventKind::kCpuCache;
+  cache.size = config_.cache.size;
+  cache.line_size = config_.cache.line_size;
+  cache.ways = config_.cache.ways;
+  cache.text = Symbol(ToString(config_.cache.policy));
+  bus_.Emit(cache);
   for (const MemoryBank& bank : memory_.banks()) {
     Event e;
     e.kind = EventKind::kRamBank;

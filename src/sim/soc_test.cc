@@ -79,6 +79,26 @@ TEST(SocConfigTest, AnnouncePlatformEmitsOneRamBankEventPerBank) {
   EXPECT_EQ(banks[1].text, Symbol("dram1"));
 }
 
+TEST(SocConfigTest, AnnouncePlatformEmitsTheCacheGeometryFirst) {
+  SocConfig config = SmallSocConfig();
+  config.cache.line_size = 128;
+  config.cache.ways = 8;
+  config.cache.size = 128 * 1024;
+  config.cache.policy = EvictionPolicy::kRandom;
+  auto soc = MakeSoc(config);
+  EventLog log;
+  soc->bus().Subscribe(&log);
+  soc->AnnouncePlatform();
+  ASSERT_FALSE(log.events().empty());
+  const Event& cache = log.events().front();
+  EXPECT_EQ(cache.kind, EventKind::kCpuCache);
+  EXPECT_EQ(cache.line_size, 128u);
+  EXPECT_EQ(cache.ways, 8u);
+  EXPECT_EQ(cache.size, 128u * 1024);
+  EXPECT_EQ(cache.text, Symbol(ToString(EvictionPolicy::kRandom)));
+  EXPECT_EQ(log.OfKind(EventKind::kCpuCache).size(), 1u);
+}
+
 // --- Mappings ---
 
 class SocTest : public ::testing::Test {

@@ -169,6 +169,8 @@ Status SetField(JsonCursor& c, std::string_view key, size_t max_array, Event& e)
   else if (key == "dma_mask") e.dma_mask = DMAKIT_TRY(GetHex(c, key));
   else if (key == "max_seg_size") e.max_seg_size = DMAKIT_TRY(GetUint(c, key));
   else if (key == "seg_boundary") e.seg_boundary = DMAKIT_TRY(GetHex(c, key));
+  else if (key == "line_size") e.line_size = DMAKIT_TRY(GetUint32(c, key));
+  else if (key == "ways") e.ways = DMAKIT_TRY(GetUint32(c, key));
   else if (key == "expected") e.expected = DMAKIT_TRY(GetBytes(c, key, max_array));
   else if (key == "observed") e.observed = DMAKIT_TRY(GetBytes(c, key, max_array));
   else if (key == "writer") e.writer = DMAKIT_TRY(GetSymbol(c, key));

@@ -53,6 +53,8 @@ Event RandomEvent() {
   e.dma_mask = *rc::gen::arbitrary<uint64_t>();
   e.max_seg_size = *rc::gen::arbitrary<uint64_t>();
   e.seg_boundary = *rc::gen::arbitrary<uint64_t>();
+  e.line_size = *rc::gen::arbitrary<uint32_t>();
+  e.ways = *rc::gen::arbitrary<uint32_t>();
   const int nsg = *rc::gen::inRange(0, 5);
   for (int i = 0; i < nsg; ++i) {
     e.sg.push_back(
@@ -93,6 +95,8 @@ Event FullEvent() {
   e.dma_mask = 0xffff'ffff;
   e.max_seg_size = 65536;
   e.seg_boundary = 0xffff'ffff;
+  e.line_size = 128;
+  e.ways = 8;
   e.sg = {{PhysAddr(0x8000'0000), 4096, DmaAddr(0x1000), 8192},
           {PhysAddr(0x9000'0000), 4096, DmaAddr(), 0}};
   e.expected = {0xde, 0xad};
@@ -136,6 +140,36 @@ TEST(JsonlTrace, DefaultFieldsAreOmitted) {
   EXPECT_EQ(line, R"({"seq":3,"kind":"device_release","device":"eth0"})");
 }
 
+TEST(JsonlTrace, TheCacheGeometryIsWrittenAndReadBack) {
+  Event e;
+  e.kind = EventKind::kCpuCache;
+  e.seq = 1;
+  e.size = 65536;
+  e.line_size = 128;
+  e.ways = 4;
+  e.text = Symbol("lru");
+  std::string line;
+  AppendJsonlEvent(e, &line);
+  EXPECT_EQ(line,
+            R"({"seq":1,"kind":"cpu_cache","size":65536,"line_size":128,"ways":4,"text":"lru"})");
+  Result<Event> back = ParseJsonlEvent(line);
+  ASSERT_TRUE(back.ok()) << back.error().ToString();
+  EXPECT_EQ(*back, e);
+}
+
+TEST(JsonlReader, AnOldTraceWithoutTheCacheGeometryStillReads) {
+  const std::string text = JsonlHeaderLine() +
+                           "\n{\"seq\":1,\"kind\":\"ram_bank\",\"phys\":\"0x80000000\","
+                           "\"size\":4096,\"text\":\"dram0\"}\n";
+  EventLog log;
+  Result<TraceReadSummary> s = ReadJsonl(text, log, Options(true));
+  ASSERT_TRUE(s.ok()) << s.error().ToString();
+  ASSERT_EQ(log.events().size(), 1u);
+  EXPECT_EQ(log.events()[0].kind, EventKind::kRamBank);
+  EXPECT_EQ(log.events()[0].line_size, 0u);
+  EXPECT_EQ(log.OfKind(EventKind::kCpuCache).size(), 0u);
+}
+
 RC_GTEST_PROP(JsonlTrace, RandomEventsRoundTripLosslessly, ()) {
   std::vector<Event> events;
   const int n = *rc::gen::inRange(0, 8);
@@ -166,6 +200,8 @@ TEST(JsonlReader, MalformedLinesAreReportedWithLineNumberAndSkipped) {
       {R"({"seq":1,"kind":"corruption","observed":"zz"})", "bad hex in 'observed' at digit 0"},
       {R"({"seq":1,"kind":"dma_map","dir":"SIDEWAYS"})", "unknown dir \"SIDEWAYS\""},
       {R"({"seq":1,"kind":"dma_map","nents":4294967296})", "field 'nents' out of range"},
+      {R"({"seq":1,"kind":"cpu_cache","line_size":4294967296})", "field 'line_size' out of range"},
+      {R"({"seq":1,"kind":"cpu_cache","ways":"4"})", "field 'ways' must be an unsigned integer"},
       {R"({"seq":1,"kind":"dma_map","failed":1})", "field 'failed' must be true or false"},
       {R"({"seq":1,"kind":"dma_map","sg":{}})", "field 'sg' must be an array"},
       {R"({"seq":1,"kind":"dma_map","sg":[1]})", "field 'sg[]' must be an object, got number"},

@@ -139,6 +139,8 @@ void AppendJsonlEvent(const Event& e, std::string* out) {
   if (e.dma_mask != 0) Hex("dma_mask", e.dma_mask, out);
   if (e.max_seg_size != 0) Uint("max_seg_size", e.max_seg_size, out);
   if (e.seg_boundary != 0) Hex("seg_boundary", e.seg_boundary, out);
+  if (e.line_size != 0) Uint("line_size", e.line_size, out);
+  if (e.ways != 0) Uint("ways", e.ways, out);
   if (!e.sg.empty()) Sg(e.sg, out);
   if (!e.expected.empty()) Bytes("expected", e.expected, out);
   if (!e.observed.empty()) Bytes("observed", e.observed, out);

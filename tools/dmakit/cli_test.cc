@@ -1,6 +1,7 @@
 // End-to-end tests of the dmakit program: exit codes (0 passed, 1 expectations failed, 2 input
 // or usage error), messages on stderr, --format json, --output, --trace with check-trace,
-// --seeds, --stop-on-first, --cache-policy, --help on every command, --version, explain.
+// --seeds, --stop-on-first, --cache-policy, check-trace --line-size, --help on every command,
+// --version, explain.
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -183,6 +184,83 @@ steps:
   ASSERT_EQ(Run("run --trace " + trace.string() + " " + Write("f.yaml", fixed)).exit_code, 0);
   Outcome check = Run("check-trace " + trace.string());
   EXPECT_EQ(check.exit_code, 0) << check.out << check.err;
+}
+
+// A receive buffer and a counter in one 128-byte line (two 64-byte ones): the CPU writes the
+// counter while the NIC owns the buffer.
+constexpr const char* kLine128 = R"(name: line-128
+platform:
+  cache: {line_size: 128}
+  devices: [{name: nic}]
+buffers:
+  rx: {size: 64, align: 128}
+  stats: {size: 64, align: 64}
+steps:
+  - map_single: {device: nic, buffer: rx, dir: from_device}
+  - cpu_write: {buffer: stats, size: 8, pattern: 0x01}
+  - device_write: {mapping: rx, pattern: 0x5a}
+  - sync_single_for_cpu: {mapping: rx}
+  - unmap_single: {mapping: rx}
+expect:
+  violations: [DMA104]
+)";
+
+TEST_F(Cli, CheckTraceUsesTheRecordedLineSize) {
+  fs::path trace = dir_ / "line128.jsonl";
+  Outcome run =
+      Run("run --format json --trace " + trace.string() + " " + Write("l.yaml", kLine128));
+  ASSERT_EQ(run.exit_code, 0) << run.out << run.err;
+  Outcome check = Run("check-trace --format json " + trace.string());
+  EXPECT_EQ(check.exit_code, 1) << check.err;
+  nlohmann::json live = Json(run.out), offline = Json(check.out);
+  ASSERT_EQ(offline["runs"].size(), 1u);
+  EXPECT_EQ(RuleIds(offline["runs"][0]), RuleIds(live["runs"][0]));
+  EXPECT_EQ(RuleIds(offline["runs"][0]), std::multiset<std::string>{"DMA104"});
+  EXPECT_EQ(offline["runs"][0]["counters"]["trace.line_size"], 128);
+  // An explicit --line-size wins over the trace's: with 64-byte lines nothing is shared.
+  Outcome forced = Run("check-trace --format json --line-size 64 " + trace.string());
+  EXPECT_EQ(forced.exit_code, 0) << forced.out << forced.err;
+  EXPECT_TRUE(RuleIds(Json(forced.out)["runs"][0]).empty());
+}
+
+// Two FROM_DEVICE mappings of neighbouring 64-byte buffers in Linux ftrace text, which has no
+// line size: one line (DMA004, overlapping mappings) with 128-byte lines, two with 64.
+constexpr const char* kNeighbourMaps =
+    "# tracer: nop\n"
+    "  irq/42-eth-500 [000] ..... 1.000000: dma_map_phys: 0000:01:00.0 dir=FROM_DEVICE "
+    "dma_addr=fff00000 size=64 phys_addr=81234000 attrs=\n"
+    "  irq/42-eth-500 [000] ..... 1.000001: dma_map_phys: 0000:01:00.0 dir=FROM_DEVICE "
+    "dma_addr=fff00040 size=64 phys_addr=81234040 attrs=\n"
+    "  irq/42-eth-500 [000] ..... 1.000002: dma_unmap_phys: 0000:01:00.0 dir=FROM_DEVICE "
+    "dma_addr=fff00000 size=64 attrs=\n"
+    "  irq/42-eth-500 [000] ..... 1.000003: dma_unmap_phys: 0000:01:00.0 dir=FROM_DEVICE "
+    "dma_addr=fff00040 size=64 attrs=\n";
+
+TEST_F(Cli, CheckTraceLineSizeOptionAppliesToFtrace) {
+  const std::string trace = Write("neighbours.txt", kNeighbourMaps);
+  Outcome by_default = Run("check-trace --format json " + trace);
+  ASSERT_NE(by_default.exit_code, 2) << by_default.err;
+  nlohmann::json d = Json(by_default.out);
+  EXPECT_EQ(RuleIds(d["runs"][0]).count("DMA004"), 0u) << by_default.out;
+  EXPECT_EQ(d["runs"][0]["counters"]["trace.line_size"], 64);
+  Outcome wide = Run("check-trace --format json --line-size 128 " + trace);
+  EXPECT_EQ(wide.exit_code, 1) << wide.out << wide.err;
+  nlohmann::json w = Json(wide.out);
+  EXPECT_EQ(RuleIds(w["runs"][0]).count("DMA004"), 1u) << wide.out;
+  EXPECT_EQ(w["runs"][0]["counters"]["trace.line_size"], 128);
+}
+
+TEST_F(Cli, CheckTraceLineSizeMustBeAPowerOfTwo) {
+  const std::string trace = Write("neighbours.txt", kNeighbourMaps);
+  for (const char* bad : {"96", "0", "8", "8192"}) {
+    Outcome o = Run(std::string("check-trace --line-size ") + bad + " " + trace);
+    EXPECT_EQ(o.exit_code, 2) << bad;
+    EXPECT_NE(o.err.find("--line-size " + std::string(bad) + " is not a power of two"),
+              std::string::npos)
+        << o.err;
+    EXPECT_TRUE(o.out.empty()) << o.out;
+  }
+  EXPECT_EQ(Run("check-trace --line-size lots " + trace).exit_code, 2);
 }
 
 TEST_F(Cli, SeedsRunsThatManySeeds) {

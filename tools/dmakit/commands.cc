@@ -143,14 +143,22 @@ int Run(const RunCommand& cmd, const char* argv0) {
   return Emit(finished, cmd.out);
 }
 
-int CheckTrace(const std::vector<std::string>& files, const OutputOptions& out) {
+int CheckTrace(const std::vector<std::string>& files, const OutputOptions& out,
+               std::optional<uint64_t> line_size) {
+  if (line_size && (*line_size < 16 || *line_size > 4096 || (*line_size & (*line_size - 1)))) {
+    fmt::print(stderr, "dmakit: --line-size {} is not a power of two from 16 to 4096\n",
+               *line_size);
+    return 2;
+  }
+  CheckerOptions check_options;
+  check_options.line_size = line_size.value_or(0);  // 0: the trace's, else 64
   std::vector<RunRecord> runs;
   for (const std::string& file : files) {
     RunRecord rec;
     rec.kind = RunKind::kTrace;
     rec.name = std::filesystem::path(file).filename().string();
     rec.source = file;
-    Checker checker;
+    Checker checker(check_options);
     EventLog log;
     EventBus bus;
     bus.Subscribe(&checker);
@@ -168,6 +176,7 @@ int CheckTrace(const std::vector<std::string>& files, const OutputOptions& out) 
       rec.counters["trace.unknown_events"] = summary->unknown;
       rec.counters["trace.malformed_lines"] = summary->malformed;
       rec.counters["trace.lost_events"] = summary->lost;
+      rec.counters["trace.line_size"] = checker.options().line_size;
       for (const TraceProblem& p : summary->problems) rec.warnings.push_back(p.message);
     }
     rec.violations = checker.violations();

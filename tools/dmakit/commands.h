@@ -26,7 +26,10 @@ struct RunCommand {
 };
 
 int Run(const RunCommand& cmd, const char* argv0);
-int CheckTrace(const std::vector<std::string>& files, const OutputOptions& out);
+// `line_size`: the checker's cache line size (a power of two, 16..4096); unset: the trace's
+// cpu_cache event (dmakit JSONL), else 64 (Linux ftrace carries none). Exit 2 when invalid.
+int CheckTrace(const std::vector<std::string>& files, const OutputOptions& out,
+               std::optional<uint64_t> line_size = std::nullopt);
 int Explain(const std::string& rule);
 int List(const char* argv0, bool params_markdown);
 

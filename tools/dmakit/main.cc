@@ -40,10 +40,14 @@ int main(int argc, char** argv) {
   run->footer(params.str());
 
   std::vector<std::string> traces;
+  std::optional<uint64_t> trace_line_size;
   dmakit::cli::OutputOptions trace_out;
   CLI::App* check = app.add_subcommand(
       "check-trace", "Check a recorded trace (dmakit JSONL or Linux ftrace text, detected)");
   check->add_option("file", traces, "Trace files")->required();
+  check->add_option("--line-size", trace_line_size,
+                    "CPU cache line size in bytes, the unit of ownership (a power of two, "
+                    "16..4096; default: the trace's cpu_cache event, else 64)");
   add_output(check, trace_out);
 
   std::string rule;
@@ -62,7 +66,7 @@ int main(int argc, char** argv) {
     // --help and --version exit 0; every usage error exits 2 (commands.h).
     return app.exit(e) == 0 ? 0 : 2;
   }
-  if (*check) return dmakit::cli::CheckTrace(traces, trace_out);
+  if (*check) return dmakit::cli::CheckTrace(traces, trace_out, trace_line_size);
   if (*explain) return dmakit::cli::Explain(rule);
   if (*list) return dmakit::cli::List(argv[0], params_markdown);
   return dmakit::cli::Run(run_cmd, argv[0]);  // `dmakit` alone runs the bundled scenarios

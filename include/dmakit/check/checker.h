@@ -8,7 +8,8 @@
 //
 // What the checker learns only from events: cache maintenance comes from kCacheMaintenance and
 // kPrepareCpuMapping (not inferred from map/sync calls); device coherence from kDeviceAdd (an
-// unknown device counts as non-coherent); RAM from kRamBank (with none, DMA001 is off).
+// unknown device counts as non-coherent); RAM from kRamBank (with none, DMA001 is off); the
+// cache line size from kCpuCache (see CheckerOptions::line_size).
 // Events whose producer orders them wrongly (a page freed before its unmap event) are judged
 // in the order given.
 #pragma once
@@ -38,8 +39,13 @@ enum class CheckMode : uint8_t {
 
 struct CheckerOptions {
   CheckMode mode = CheckMode::kReport;
-  uint64_t line_size = kDefaultLineSize;  // bytes; the unit of ownership (power of two)
-  size_t retired_kept = 64;               // unmapped mappings kept for ownership histories
+  // Bytes per cache line, the unit of ownership (a power of two). A caller's value wins over
+  // the platform's. 0: the platform's, taken from a kCpuCache event that arrives before the
+  // checker tracks any line (no mapping, no cached or written line, no violation yet);
+  // kDefaultLineSize until then and when none arrives. A kCpuCache event arriving later, or
+  // with a line size that is not a power of two, is ignored.
+  uint64_t line_size = 0;
+  size_t retired_kept = 64;  // unmapped mappings kept for ownership histories
 };
 
 class Checker final : public EventSink {
@@ -69,6 +75,7 @@ class Checker final : public EventSink {
   bool HadViolationOnLine(PhysAddr addr, uint64_t seq) const;
 
   size_t live_mappings() const { return mappings_.size(); }
+  // The options in effect: line_size is the line size in use (never 0).
   const CheckerOptions& options() const { return options_; }
 
  private:
@@ -117,6 +124,10 @@ class Checker final : public EventSink {
   // page, or the trace holds the hit alone): one DMA108 per device.
   void FlushStaleHits();
 
+  // --- checker.cc: platform ---
+  // Adopts the announced line size when CheckerOptions::line_size allows it (see there).
+  void OnCpuCache(const Event& e);
+
   // --- checker.cc: shared helpers ---
   bool Enabled(RuleId rule) const { return !suppressed(rule) && !stopped_; }
   // A violation about event `e` and (optionally) mapping `m`, with lines set to m's lines.
@@ -147,6 +158,7 @@ class Checker final : public EventSink {
   };
 
   CheckerOptions options_;
+  bool line_size_from_platform_;  // the caller left line_size 0
   std::vector<StaleHit> stale_hits_;
   MappingTable mappings_;
   // The last retired_kept unmapped mappings, a ring (filled in place: no allocation per unmap

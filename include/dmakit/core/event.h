@@ -67,6 +67,8 @@ enum class EventKind : uint8_t {
   kRamBank,    // phys, size, text = bank name: RAM the DMA API may map
   kDeviceAdd,  // device, coherent, dma_mask, max_seg_size, seg_boundary, text = the
                // device node that carries its IOMMU attachment (empty when none)
+  kCpuCache,   // size (bytes of data), line_size, ways, text = eviction policy: the CPU data
+               // cache; its line size is the checker's unit of ownership
 
   // --- Annotations ---
   kNote,  // text: a scenario step label, a GPU submit, anything for the timeline
@@ -132,6 +134,8 @@ struct Event {
   uint64_t dma_mask = 0;
   uint64_t max_seg_size = 0;
   uint64_t seg_boundary = 0;
+  uint32_t line_size = 0;  // kCpuCache: bytes per cache line
+  uint32_t ways = 0;       // kCpuCache: associativity
   std::vector<SgSegment> sg;
   std::vector<uint8_t> expected;
   std::vector<uint8_t> observed;

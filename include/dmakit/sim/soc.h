@@ -70,8 +70,9 @@ class Soc {
   Oracle& oracle() { return *oracle_; }
   uint32_t line_size() const { return config_.cache.line_size; }
 
-  // Emits one kRamBank event per bank (phys, size, text = bank name). Sinks subscribe after
-  // Create(), then the run calls this once so they learn the platform from events alone.
+  // Emits kCpuCache (size, line_size, ways, text = eviction policy), then one kRamBank event
+  // per bank (phys, size, text = bank name). Sinks subscribe after Create(), then the run calls
+  // this once so they learn the platform from events alone (the checker its line size).
   void AnnouncePlatform();
 
   // --- CPU mappings ---

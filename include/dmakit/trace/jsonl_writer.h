@@ -7,13 +7,20 @@
 //   reader restores the default for an absent key. Encodings:
 //     addresses (dma, phys, cpu, dma_mask, seg_boundary, sg's phys/dma): "0x..." hex strings
 //       (JSON numbers above 2^53 are lossy in many tools);
-//     counts and sizes: JSON unsigned integers; attrs, prot: their bits as integers;
+//     counts and sizes (line_size, ways too): JSON unsigned integers; attrs, prot: their
+//       bits as integers;
 //     enums: their stable names (kind "dma_map", api "page", dir "TO_DEVICE",
 //       mem_attr "write-combine", access "write", cache_op "clean_invalidate");
 //     expected/observed: lowercase hex byte strings ("deadbeef");
 //     sg: an array of {"phys","len","dma","dma_len"} objects (defaults omitted too);
 //     where: {"file","line","col","func"} (defaults omitted).
 // Writing then reading gives events that compare equal (Event::operator==) to the originals.
+//
+// The platform comes first in a run's trace: "cpu_cache" (size, line_size, ways, text = the
+// eviction policy), "ram_bank" per bank, "device_add" per device node. A checker reading the
+// trace takes its cache line size from "cpu_cache"; traces written before that kind existed
+// (still version 1) have none, and are checked with 64-byte lines (kDefaultLineSize). A reader
+// older than "cpu_cache" reports that one line as malformed (unknown kind) and reads on.
 #pragma once
 
 #include <cstdint>
