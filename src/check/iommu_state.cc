@@ -14,23 +14,39 @@ const IommuState::Attachment* IommuState::AttachmentOf(Symbol node) const {
   return it == attach_.end() ? nullptr : &it->second;
 }
 
+IommuState::LiveMap::const_iterator IommuState::FirstOverlap(const LiveMap& m,
+                                                             uint64_t iova) const {
+  auto it = m.upper_bound(iova);
+  if (it != m.begin()) {
+    auto prev = std::prev(it);
+    if (slots_[prev->second].end > iova) return prev;
+  }
+  return it;
+}
+
 IommuState::Translations IommuState::Overlapping(uint64_t domain, uint64_t iova,
                                                  uint64_t end) const {
   Translations out;
   auto d = live_.find(domain);
   if (d == live_.end() || iova >= end) return out;
-  const auto& m = d->second;
-  auto it = m.upper_bound(iova);
-  if (it != m.begin()) {
-    auto prev = std::prev(it);
-    if (prev->second.end > iova) out.push_back(prev->second);
+  const LiveMap& m = d->second;
+  for (auto it = FirstOverlap(m, iova); it != m.end() && it->first < end; ++it) {
+    out.push_back(slots_[it->second]);
   }
-  for (; it != m.end() && it->first < end; ++it) out.push_back(it->second);
   return out;
 }
 
 void IommuState::Insert(uint64_t domain, const Translation& t) {
-  live_[domain][t.iova] = t;
+  uint32_t slot;
+  if (free_slots_.empty()) {
+    slot = static_cast<uint32_t>(slots_.size());
+    slots_.push_back(t);
+  } else {
+    slot = free_slots_.back();
+    free_slots_.pop_back();
+    slots_[slot] = t;
+  }
+  live_[domain][t.iova] = slot;
   by_phys_.Insert(t.phys, t.phys + (t.end - t.iova), PhysRef{domain, t.iova});
 }
 
@@ -41,11 +57,19 @@ void IommuState::Map(uint64_t domain, const Translation& t) {
 
 IommuState::Translations IommuState::Unmap(uint64_t domain, uint64_t iova, uint64_t end,
                                            uint64_t seq, SourceLoc where) {
-  Translations hit = Overlapping(domain, iova, end);
+  Translations hit;
+  auto d = live_.find(domain);
+  if (d == live_.end() || iova >= end) return hit;
+  LiveMap& live = d->second;
+  auto first = FirstOverlap(live, iova);
+  auto last = first;
+  for (; last != live.end() && last->first < end; ++last) {
+    hit.push_back(slots_[last->second]);
+    free_slots_.push_back(last->second);
+  }
   if (hit.empty()) return hit;
-  auto& live = live_[domain];
+  live.erase(first, last);
   for (const Translation& t : hit) {
-    live.erase(t.iova);
     by_phys_.Erase(t.phys, PhysRef{domain, t.iova});
     if (t.iova < iova) {  // keep the head
       Translation head = t;

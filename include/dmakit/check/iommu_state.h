@@ -77,7 +77,7 @@ class IommuState {
   void ForEachOnPhys(uint64_t phys, uint64_t end, F&& fn) const {
     by_phys_.ForEachOverlap(phys, end, [&](uint64_t, uint64_t, const PhysRef& ref) {
       const auto& live = live_.at(ref.domain);
-      return fn(ref.domain, live.at(ref.iova));
+      return fn(ref.domain, slots_[live.at(ref.iova)]);
     });
   }
 
@@ -90,11 +90,20 @@ class IommuState {
   struct SymbolHash {
     size_t operator()(const Symbol& s) const { return s.hash(); }
   };
+  // A domain's live translations: first IOVA -> index in slots_. The B-tree holds 4-byte slot
+  // indices rather than 64-byte Translations, so a node holds ~15 keys instead of ~3 and a
+  // lookup among hundreds of thousands of translations touches a few nodes, not a dozen.
+  using LiveMap = absl::btree_map<uint64_t, uint32_t>;
+  // The first live translation of `m` that may overlap [iova, end): the one starting at or
+  // before iova when it reaches past iova, else the first starting after iova.
+  LiveMap::const_iterator FirstOverlap(const LiveMap& m, uint64_t iova) const;
   void Insert(uint64_t domain, const Translation& t);
   void ClearPending(uint64_t domain, uint64_t iova, uint64_t end);
 
   absl::flat_hash_map<Symbol, Attachment, SymbolHash> attach_;
-  absl::flat_hash_map<uint64_t, absl::btree_map<uint64_t, Translation>> live_;
+  absl::flat_hash_map<uint64_t, LiveMap> live_;
+  std::vector<Translation> slots_;    // live translations of every domain, by slot
+  std::vector<uint32_t> free_slots_;  // slots of removed translations, reused first
   absl::flat_hash_map<uint64_t, RangeIndex<uint64_t>> pending_;  // value: unmap seq
   absl::flat_hash_map<uint64_t, Pending> pending_info_;          // by unmap seq
   RangeIndex<PhysRef> by_phys_;
