@@ -201,4 +201,10 @@ std::optional<RuleId> ParseRule(std::string_view text) {
   return std::nullopt;
 }
 
+std::span<const RuleId> RulesNeedingEvent(EventKind kind) {
+  static constexpr RuleId kMappingErrorRules[] = {RuleId::kMappingErrorUnchecked};
+  if (kind == EventKind::kDmaMappingError) return kMappingErrorRules;
+  return {};
+}
+
 }  // namespace dmakit

@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include "check_test_util.h"
+
 namespace dmakit {
 namespace {
 
@@ -34,6 +36,41 @@ TEST(Rule, ParsesIdOrName) {
   EXPECT_EQ(ParseRule("sync-not-mapped"), RuleId::kSyncNotMapped);
   EXPECT_EQ(ParseRule("DMA999"), std::nullopt);
   EXPECT_EQ(ParseRule(""), std::nullopt);
+}
+
+// The rules named for kDmaMappingError are exactly those an input without it turns into false
+// positives: a map never checked and then unmapped raises them, suppressing them leaves
+// nothing, and with the check recorded nothing fires either.
+TEST(Rule, RulesNeedingMappingErrorFireOnItsAbsence) {
+  const auto needing = RulesNeedingEvent(EventKind::kDmaMappingError);
+  ASSERT_FALSE(needing.empty());
+  auto map_unmap = [](Checker& checker, bool check_error) {
+    testing::FakeDriver eth(checker);
+    if (check_error) {
+      eth.Map(0x1000, 0x1000, 64, testing::kTo);
+    } else {
+      eth.MapUnchecked(0x1000, 0x1000, 64, testing::kTo);
+    }
+    eth.Unmap(0x1000, 64, testing::kTo);
+  };
+  Checker unchecked;
+  map_unmap(unchecked, false);
+  for (RuleId rule : needing) EXPECT_EQ(unchecked.count(rule), 1u) << RuleCode(rule);
+  EXPECT_EQ(unchecked.total(), needing.size());
+
+  Checker suppressed;
+  for (RuleId rule : needing) suppressed.Suppress(rule);
+  map_unmap(suppressed, false);
+  EXPECT_EQ(suppressed.total(), 0u);
+
+  Checker checked;
+  map_unmap(checked, true);
+  EXPECT_EQ(checked.total(), 0u);
+}
+
+TEST(Rule, NoRuleNeedsAnEventOfOtherKinds) {
+  EXPECT_TRUE(RulesNeedingEvent(EventKind::kDmaMap).empty());
+  EXPECT_TRUE(RulesNeedingEvent(EventKind::kCpuAccess).empty());
 }
 
 }  // namespace

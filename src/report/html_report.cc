@@ -205,6 +205,11 @@ void WriteRun(const RunRecord& r, size_t index, std::string& out) {
     for (const std::string& w : r.warnings) out += "<li>" + HtmlEscape(w) + "</li>";
     out += "</ul>";
   }
+  if (!r.notes.empty()) {
+    out += "<h3>Notes</h3><ul class=\"notes\">";
+    for (const std::string& n : r.notes) out += "<li>" + HtmlEscape(n) + "</li>";
+    out += "</ul>";
+  }
   out += "</section>";
 }
 

@@ -68,6 +68,14 @@ TEST(HtmlReport, ViolationAndCorruptionMarkersLinkToTheirEntries) {
   EXPECT_THAT(h, HasSubstr("<title>#3 DMA101 cpu-access-device-owned"));
 }
 
+TEST(HtmlReport, NotesAreShownEscaped) {
+  RunRecord r = testing::PassingRun();
+  EXPECT_EQ(Html({r}).find("class=\"notes\""), std::string::npos);
+  r.notes = {"DMA011 not checked: <ftrace>"};
+  EXPECT_NE(Html({r}).find("<ul class=\"notes\"><li>DMA011 not checked: &lt;ftrace&gt;</li></ul>"),
+            std::string::npos);
+}
+
 TEST(HtmlReport, CountersAreShown) {
   const std::string h = Html({testing::FailingRun()});
   EXPECT_THAT(h, HasSubstr("cache.hits <b>17</b>"));

@@ -96,6 +96,8 @@ ordered_json EventJson(const Event& e) {
   if (e.dma_mask) j["dma_mask"] = Hex(e.dma_mask);
   if (e.max_seg_size) j["max_seg_size"] = e.max_seg_size;
   if (e.seg_boundary) j["seg_boundary"] = Hex(e.seg_boundary);
+  if (e.line_size) j["line_size"] = e.line_size;
+  if (e.ways) j["ways"] = e.ways;
   if (!e.sg.empty()) {
     auto& sg = j["sg"] = ordered_json::array();
     for (const SgSegment& s : e.sg) {
@@ -141,6 +143,8 @@ ordered_json RunJson(const RunRecord& r) {
   j["counters"] = ordered_json::object();
   for (const auto& [name, value] : r.counters) j["counters"][name] = value;
   j["warnings"] = r.warnings;
+  j["notes"] = r.notes;
+  j["line_size"] = r.LineSize();
   if (!r.events.empty()) {
     auto& es = j["events"] = ordered_json::array();
     for (const Event& e : r.events) es.push_back(EventJson(e));

@@ -107,6 +107,34 @@ TEST(JsonReport, InvalidUtf8InUserTextStillGivesValidJson) {
   EXPECT_NO_THROW(Json({r}));
 }
 
+TEST(JsonReport, CpuCacheEventCarriesItsGeometry) {
+  RunRecord r = testing::FailingRun();
+  r.events[0] = testing::MakeEvent(EventKind::kCpuCache, 1, "");
+  r.events[0].size = 32 * 1024;
+  r.events[0].line_size = 128;
+  r.events[0].ways = 8;
+  const auto run = Json({r})["runs"][0];
+  const auto& e = run["events"][0];
+  EXPECT_EQ(e["kind"], "cpu_cache");
+  EXPECT_EQ(e["size"], 32 * 1024);
+  EXPECT_EQ(e["line_size"], 128);
+  EXPECT_EQ(e["ways"], 8);
+  EXPECT_FALSE(run["events"][1].contains("line_size"));
+  EXPECT_FALSE(run["events"][1].contains("ways"));
+  EXPECT_EQ(run["line_size"], 128);  // the run's, from its cpu_cache event
+}
+
+TEST(JsonReport, NotesAndTheCheckersLineSizeAreWritten) {
+  RunRecord r = testing::PassingRun();
+  EXPECT_TRUE(Json({r})["runs"][0]["notes"].empty());
+  EXPECT_EQ(Json({r})["runs"][0]["line_size"], kDefaultLineSize);
+  r.notes = {"DMA011 not checked: ftrace has no dma_mapping_error event"};
+  r.line_size = 256;
+  const auto run = Json({r})["runs"][0];
+  EXPECT_EQ(run["notes"], nlohmann::json::array({r.notes[0]}));
+  EXPECT_EQ(run["line_size"], 256);
+}
+
 void CollectKeys(const nlohmann::json& j, std::set<std::string>& keys) {
   if (j.is_object()) {
     for (auto it = j.begin(); it != j.end(); ++it) {
@@ -131,6 +159,11 @@ TEST(JsonReport, EveryFieldWrittenIsDocumented) {
   doc << in.rdbuf();
   RunRecord r = testing::FailingRun();
   r.events[1].where = SourceLoc::Interned("drv.c", 10);
+  r.events[0] = testing::MakeEvent(EventKind::kCpuCache, 1, "");
+  r.events[0].size = 64 * 1024;
+  r.events[0].line_size = 64;
+  r.events[0].ways = 4;
+  r.notes = {"DMA011 not checked: ftrace has no dma_mapping_error event"};
   std::set<std::string> keys;
   CollectKeys(Json({r}), keys);
   for (const std::string& key : keys) {

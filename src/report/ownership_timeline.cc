@@ -233,7 +233,9 @@ OwnershipTimeline OwnershipTimeline::Build(const RunRecord& run, const TimelineO
   OwnershipTimeline t;
   t.events_total = run.events.size();
   t.events_used = std::min(run.events.size(), options.max_events);
-  Builder b(options);
+  TimelineOptions resolved = options;
+  if (resolved.line_size == 0) resolved.line_size = run.LineSize();
+  Builder b(resolved);
   for (size_t i = 0; i < t.events_used; ++i) b.OnEvent(run.events[i]);
   b.Finish();
   const uint64_t last_seq = t.events_used ? run.events[t.events_used - 1].seq : 0;

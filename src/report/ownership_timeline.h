@@ -71,7 +71,8 @@ struct TimelineBuffer {
 };
 
 struct TimelineOptions {
-  uint64_t line_size = kDefaultLineSize;
+  // Bytes per cache line (a power of two); 0: the run's, RunRecord::LineSize().
+  uint64_t line_size = 0;
   size_t max_rows = 32;           // per buffer
   size_t max_events = 5000;       // events read from the run (the rest are left out)
   size_t max_buffers = 24;        // buffers drawn (the first ones)

@@ -29,6 +29,58 @@ TEST(OwnershipTimeline, EachMapIsABufferSplitIntoCacheLineRows) {
   EXPECT_EQ(b.rows[1].offset, 64u);
 }
 
+// FailingRun on a platform with 128-byte lines: its 256-byte buffer is two rows.
+RunRecord Line128Run() {
+  RunRecord r = testing::FailingRun();
+  Event cache = testing::MakeEvent(EventKind::kCpuCache, 1, "");
+  cache.size = 64 * 1024;
+  cache.line_size = 128;
+  cache.ways = 4;
+  r.events[0] = cache;
+  r.violations[0].lines = {PhysRange(PhysAddr(testing::kBufPhys), 128)};
+  return r;
+}
+
+TEST(OwnershipTimeline, RowsFollowTheRunsCpuCacheLineSize) {
+  const auto t = OwnershipTimeline::Build(Line128Run());
+  ASSERT_EQ(t.buffers.size(), 1u);
+  const TimelineBuffer& b = t.buffers[0];
+  ASSERT_EQ(b.rows.size(), kBufSize / 128);
+  EXPECT_EQ(b.rows[1].offset, 128u);
+  EXPECT_EQ(b.rows[1].size, 128u);
+  // The CPU read of bytes 64..127 is in the first 128-byte line, as is the violation's line.
+  const TimelineMark* cpu = FindMark(b, MarkKind::kCpuAccess);
+  ASSERT_NE(cpu, nullptr);
+  EXPECT_EQ(cpu->first_row, 0u);
+  EXPECT_EQ(cpu->last_row, 0u);
+  const TimelineMark* v = FindMark(b, MarkKind::kViolation);
+  ASSERT_NE(v, nullptr);
+  EXPECT_EQ(v->first_row, 0u);
+  EXPECT_EQ(v->last_row, 0u);
+  // The partial sync of bytes 128..255 hands exactly the second line to the CPU.
+  EXPECT_EQ(b.rows[0].spans.size(), 1u);
+  ASSERT_EQ(b.rows[1].spans.size(), 2u);
+  EXPECT_EQ(b.rows[1].spans[1].who.owner, Owner::kCpu);
+  EXPECT_EQ(b.rows[1].spans[1].from_seq, 5u);
+}
+
+TEST(OwnershipTimeline, CheckersLineSizeWinsOverTheEventsAndOptionsWinOverBoth) {
+  RunRecord r = Line128Run();
+  r.line_size = 32;
+  EXPECT_EQ(OwnershipTimeline::Build(r).buffers[0].rows.size(), kBufSize / 32);
+  TimelineOptions o;
+  o.line_size = 64;
+  EXPECT_EQ(OwnershipTimeline::Build(r, o).buffers[0].rows.size(), kBufSize / 64);
+}
+
+TEST(OwnershipTimeline, LineSizeIsTheDefaultWithoutCpuCacheEventOrCheckerValue) {
+  EXPECT_EQ(testing::FailingRun().LineSize(), kDefaultLineSize);
+  RunRecord bad = Line128Run();
+  bad.events[0].line_size = 96;  // not a power of two: ignored, as the checker does
+  EXPECT_EQ(bad.LineSize(), kDefaultLineSize);
+  EXPECT_EQ(Line128Run().LineSize(), 128u);
+}
+
 TEST(OwnershipTimeline, PartialSyncForCpuHandsOnlyTheSyncedRowsToTheCpu) {
   const auto t = OwnershipTimeline::Build(testing::FailingRun());
   const TimelineBuffer& b = t.buffers[0];

@@ -28,4 +28,14 @@ uint64_t RunRecord::violation_count() const {
   return std::max<uint64_t>(total, violations.size());
 }
 
+uint64_t RunRecord::LineSize() const {
+  if (line_size != 0) return line_size;
+  for (const Event& e : events) {
+    if (e.kind != EventKind::kCpuCache) continue;
+    if (e.line_size != 0 && (e.line_size & (e.line_size - 1)) == 0) return e.line_size;
+    break;
+  }
+  return kDefaultLineSize;
+}
+
 }  // namespace dmakit

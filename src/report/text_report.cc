@@ -134,6 +134,7 @@ void WriteRun(const RunRecord& r, std::ostream& out, const Style& st,
     out << "    ... and " << (r.corruptions.size() - shown_c) << " more\n";
   }
   for (const std::string& w : r.warnings) out << "  " << st.Yellow("warning") << ": " << w << "\n";
+  for (const std::string& n : r.notes) out << "  note: " << n << "\n";
   if (options.verbose && !r.counters.empty()) {
     out << "  counters:\n";
     for (const auto& [name, value] : r.counters) out << "    " << name << " = " << value << "\n";

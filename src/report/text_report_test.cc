@@ -29,6 +29,15 @@ TEST(TextReport, SummaryCountsRunsPassedFailedRulesAndCorruptions) {
   EXPECT_THAT(t, HasSubstr("PASS rx-correct"));
 }
 
+TEST(TextReport, NotesAreShownAndDoNotFailTheRun) {
+  RunRecord r = testing::PassingRun();
+  EXPECT_THAT(Text({r}), Not(HasSubstr("note:")));
+  r.notes = {"DMA011 not checked: ftrace has no dma_mapping_error event"};
+  const std::string t = Text({r});
+  EXPECT_THAT(t, HasSubstr("note: DMA011 not checked: ftrace has no dma_mapping_error event\n"));
+  EXPECT_THAT(t, HasSubstr("PASS rx-correct"));
+}
+
 TEST(TextReport, ViolationShowsMessageDeviceAndBothCallSites) {
   const std::string t = Text({testing::FailingRun()});
   EXPECT_THAT(t, HasSubstr("CPU read of device-owned memory [phys=0x80001040] [size=64 bytes]"));

@@ -25,6 +25,14 @@ std::string_view ToString(TraceFormat format) {
   return format == TraceFormat::kJsonl ? "jsonl" : "ftrace";
 }
 
+std::span<const UnrecordedEvent> UnrecordedEvents(TraceFormat format) {
+  static constexpr UnrecordedEvent kFtrace[] = {
+      {EventKind::kDmaMappingError, "ftrace has no dma_mapping_error event"},
+  };
+  if (format == TraceFormat::kFtrace) return kFtrace;
+  return {};
+}
+
 TraceFormat DetectTraceFormat(std::string_view head) {
   const size_t first = head.find_first_not_of(" \t\r\n");
   if (first != std::string_view::npos && head[first] == '{') return TraceFormat::kJsonl;

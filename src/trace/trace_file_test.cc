@@ -64,5 +64,24 @@ TEST(TraceFile, MissingFileIsAnIoError) {
   EXPECT_EQ(DetectTraceFormatOfFile(TempPath("does_not_exist")).error().code(), ErrorCode::kIo);
 }
 
+TEST(TraceFile, JsonlRecordsEveryEventKind) {
+  EXPECT_TRUE(UnrecordedEvents(TraceFormat::kJsonl).empty());
+}
+
+// What UnrecordedEvents says ftrace lacks, no bundled ftrace trace yields.
+TEST(TraceFile, FtraceHasNoMappingErrorEvent) {
+  const auto gaps = UnrecordedEvents(TraceFormat::kFtrace);
+  ASSERT_EQ(gaps.size(), 1u);
+  EXPECT_EQ(gaps[0].kind, EventKind::kDmaMappingError);
+  EXPECT_NE(gaps[0].why.find("dma_mapping_error"), std::string_view::npos);
+  for (const auto& entry : std::filesystem::directory_iterator(DMAKIT_TRACE_TESTDATA)) {
+    EventLog log;
+    (void)ReadTraceFile(entry.path().string(), log);
+    for (const UnrecordedEvent& gap : gaps) {
+      EXPECT_TRUE(log.OfKind(gap.kind).empty()) << entry.path();
+    }
+  }
+}
+
 }  // namespace
 }  // namespace dmakit

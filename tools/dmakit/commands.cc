@@ -53,6 +53,20 @@ struct Job {
   uint64_t seed;
 };
 
+// Suppresses the rules a trace of `format` cannot decide (they fire on the absence of an event
+// kind the format never records) and returns one note per rule saying so.
+std::vector<std::string> SuppressUndecidable(TraceFormat format, Checker& checker) {
+  std::vector<std::string> notes;
+  for (const UnrecordedEvent& gap : UnrecordedEvents(format)) {
+    for (RuleId rule : RulesNeedingEvent(gap.kind)) {
+      if (checker.suppressed(rule)) continue;
+      checker.Suppress(rule);
+      notes.push_back(fmt::format("{} not checked: {}", RuleCode(rule), gap.why));
+    }
+  }
+  return notes;
+}
+
 }  // namespace
 
 int Run(const RunCommand& cmd, const char* argv0) {
@@ -164,6 +178,7 @@ int CheckTrace(const std::vector<std::string>& files, const OutputOptions& out,
     bus.Subscribe(&checker);
     bus.Subscribe(&log);
     auto format = DetectTraceFormatOfFile(file);
+    if (format.ok()) rec.notes = SuppressUndecidable(*format, checker);
     auto summary = ReadTraceFile(file, bus);
     bus.OnEnd();
     if (!summary.ok()) {
@@ -177,6 +192,7 @@ int CheckTrace(const std::vector<std::string>& files, const OutputOptions& out,
       rec.counters["trace.malformed_lines"] = summary->malformed;
       rec.counters["trace.lost_events"] = summary->lost;
       rec.counters["trace.line_size"] = checker.options().line_size;
+      rec.line_size = checker.options().line_size;
       for (const TraceProblem& p : summary->problems) rec.warnings.push_back(p.message);
     }
     rec.violations = checker.violations();

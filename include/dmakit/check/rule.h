@@ -8,7 +8,10 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string_view>
+
+#include "dmakit/core/event.h"
 
 namespace dmakit {
 
@@ -64,5 +67,10 @@ inline std::string_view RuleName(RuleId rule) { return Info(rule).name; }
 
 // Accepts the ID ("DMA012", any case) or the short name ("sync-not-mapped").
 std::optional<RuleId> ParseRule(std::string_view text);
+
+// The rules that fire on the absence of events of `kind` (DMA011: no kDmaMappingError between
+// a map and its unmap). An input that cannot record `kind` cannot decide them; a checker of
+// such input should suppress them. Empty for every other kind.
+std::span<const RuleId> RulesNeedingEvent(EventKind kind);
 
 }  // namespace dmakit

@@ -50,6 +50,11 @@ struct RunRecord {
   std::map<std::string, uint64_t> counters;
   // Non-fatal problems met on the way (malformed trace lines, skipped events), one per line.
   std::vector<std::string> warnings;
+  // What the check could not do, said once each: "DMA011 not checked: ftrace has no
+  // dma_mapping_error event". Not problems with the input, and they do not fail a run.
+  std::vector<std::string> notes;
+  // The checker's cache line size in bytes; 0 when the producer did not say (see LineSize).
+  uint64_t line_size = 0;
 
   // A scenario passes when it ran and every expectation was met; a trace check passes when
   // it ran and found no violation.
@@ -58,6 +63,9 @@ struct RunRecord {
   std::map<RuleId, uint64_t> RuleTotals() const;
   // Sum of RuleTotals() (at least violations.size()).
   uint64_t violation_count() const;
+  // Bytes per cache line of the run: line_size when set, else the first kCpuCache event's
+  // line size (when a power of two), else kDefaultLineSize.
+  uint64_t LineSize() const;
 };
 
 }  // namespace dmakit

@@ -1,9 +1,11 @@
 // Opening a trace file without knowing its format: dmakit's JSONL or Linux ftrace text.
 #pragma once
 
+#include <span>
 #include <string>
 #include <string_view>
 
+#include "dmakit/core/event.h"
 #include "dmakit/core/event_sink.h"
 #include "dmakit/core/result.h"
 #include "dmakit/trace/trace_read.h"
@@ -12,6 +14,17 @@ namespace dmakit {
 
 enum class TraceFormat { kJsonl, kFtrace };
 std::string_view ToString(TraceFormat format);
+
+// An event kind a trace format has no way to record, and why. A checker fed such a trace
+// cannot decide the rules that fire on the absence of that kind (RulesNeedingEvent in
+// check/rule.h): their verdicts would be false positives.
+struct UnrecordedEvent {
+  EventKind kind;
+  std::string_view why;  // "ftrace has no dma_mapping_error event"
+};
+// Empty for dmakit JSONL (it records every kind); for Linux ftrace, kDmaMappingError (the kernel
+// has no tracepoint in dma_mapping_error).
+std::span<const UnrecordedEvent> UnrecordedEvents(TraceFormat format);
 
 // Decides from the start of a trace: the first non-blank line opening with '{' is JSONL,
 // anything else (including nothing) is ftrace text, whose reader reports what it cannot read.
