@@ -277,7 +277,7 @@ void Checker::Retire(uint32_t id) {
     retired_.push_back(mappings_.Remove(id));
     return;
   }
-  retired_[retired_next_] = mappings_.Remove(id);
+  mappings_.RemoveInto(id, retired_[retired_next_]);
   retired_next_ = (retired_next_ + 1) % retired_.size();
 }
 

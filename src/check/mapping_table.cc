@@ -62,7 +62,7 @@ absl::InlinedVector<MappingPiece, 1> MappingTable::PiecesOf(
   return pieces;
 }
 
-Mapping& MappingTable::Insert(Mapping m, Owner initial) {
+Mapping& MappingTable::Insert(Mapping&& m, Owner initial) {
   uint32_t id;
   if (!free_.empty()) {
     id = free_.back();
@@ -97,10 +97,21 @@ Mapping* MappingTable::Get(uint32_t id) {
 }
 
 Mapping MappingTable::Remove(uint32_t id) {
-  Mapping m = std::move(*slots_[id]);
+  Mapping m;
+  RemoveInto(id, m);
+  return m;
+}
+
+void MappingTable::RemoveInto(uint32_t id, Mapping& out) {
+  out = std::move(*slots_[id]);
   slots_[id].reset();
   free_.push_back(id);
   --live_;
+  Unindex(id, out);
+  out.next_same_key_ = UINT32_MAX;
+}
+
+void MappingTable::Unindex(uint32_t id, const Mapping& m) {
   auto it = exact_.find(Key{m.device, m.dma.value()});
   if (it != exact_.end()) {
     if (it->second == id) {
@@ -130,8 +141,6 @@ Mapping MappingTable::Remove(uint32_t id) {
       phys_.Erase(m.pieces[i].phys.value(), PieceRef{id, i});
     }
   }
-  m.next_same_key_ = UINT32_MAX;
-  return m;
 }
 
 absl::InlinedVector<Mapping*, 2> MappingTable::FindExact(Symbol device, DmaAddr dma) {

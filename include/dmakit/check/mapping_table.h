@@ -86,11 +86,15 @@ class MappingTable {
                                                        absl::InlinedVector<DmaRange, 1>* segs);
 
   // Indexes `m` (its pieces and segments must be set) and returns the stored mapping. Its
-  // line ownership is initialised to `initial` over all of its lines.
-  Mapping& Insert(Mapping m, Owner initial);
+  // line ownership is initialised to `initial` over all of its lines. `m` is moved into its
+  // slot once (a Mapping is a few hundred bytes).
+  Mapping& Insert(Mapping&& m, Owner initial);
   Mapping* Get(uint32_t id);
   // Removes and returns the mapping.
   Mapping Remove(uint32_t id);
+  // Removes the mapping, moving it straight into `out` (one move instead of two when the
+  // caller keeps it in an existing object).
+  void RemoveInto(uint32_t id, Mapping& out);
   size_t size() const { return live_; }
 
   // Live mappings of `device` whose handle is exactly `dma`, newest first.
@@ -133,6 +137,8 @@ class MappingTable {
       return H::combine(std::move(h), k.device.hash(), k.dma);
     }
   };
+  // Drops removed mapping `id` (already out of its slot, now `m`) from every index.
+  void Unindex(uint32_t id, const Mapping& m);
   struct PieceRef {
     uint32_t id;
     uint32_t piece;
