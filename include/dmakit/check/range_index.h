@@ -27,8 +27,8 @@ class RangeIndex {
 
   // Removes the range that starts at `begin` with `value`; false when there is none.
   bool Erase(uint64_t begin, const V& value) {
-    auto [lo, hi] = map_.equal_range(begin);
-    for (auto it = lo; it != hi; ++it) {
+    // One descent (equal_range would make two); ranges sharing a begin are rare.
+    for (auto it = map_.lower_bound(begin); it != map_.end() && it->first == begin; ++it) {
       if (it->second.value == value) {
         map_.erase(it);
         return true;
