@@ -67,6 +67,28 @@ class FtraceDecoder {
     size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
   };
   std::unordered_map<std::string, Symbol, ViewHash, std::equal_to<>> devices_;
+  // Successful dma_map_sg calls not yet unmapped: Linux's dma_unmap_sg tracepoint records
+  // only the list's physical addresses, so an unmap takes its device addresses, lengths and
+  // mapped count from the newest live map of the same device and pages. A ring of the last
+  // kMaxLiveSg maps (a trace that never unmaps cannot grow it; slots and their arrays are
+  // reused), indexed by (device, first page).
+  struct LiveSg {
+    Symbol device;  // empty: the slot's map was unmapped (or the slot never used)
+    uint64_t order = 0;
+    std::vector<uint64_t> phys, dma, lengths;
+    uint32_t mapped_nents = 0;
+  };
+  static constexpr size_t kMaxLiveSg = 4096;
+  std::vector<LiveSg> live_sg_;                           // ring, slot = order % kMaxLiveSg
+  std::unordered_multimap<uint64_t, uint32_t> sg_index_;  // SgKey -> slot of a live map
+  uint64_t sg_order_ = 0;
+  static uint64_t SgKey(Symbol device, uint64_t first_phys);
+  void RememberSg(const Event& e);
+  // Removes the index entry of the live map in `slot`.
+  void UnindexSg(uint32_t slot);
+  // Fills dma_ and lengths_ and e.mapped_nents from the newest live map of e.device whose
+  // pages are phys_, and forgets it; leaves them empty when there is none.
+  void TakeLiveSg(Event& e);
   Symbol last_device_;
 };
 

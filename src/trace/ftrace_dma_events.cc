@@ -62,7 +62,59 @@ bool FtraceDecoder::MapSg(Event& e) {
   if (!FullCount(fields_, "ents", dma_.size(), &e.mapped_nents)) return Fail("bad 'ents'");
   e.api = MapApi::kSg;
   BuildSg(e);
+  RememberSg(e);
   return true;
+}
+
+uint64_t FtraceDecoder::SgKey(Symbol device, uint64_t first_phys) {
+  return std::hash<Symbol>{}(device)*0x9e3779b97f4a7c15u ^ first_phys;
+}
+
+void FtraceDecoder::UnindexSg(uint32_t slot) {
+  const LiveSg& live = live_sg_[slot];
+  auto [lo, hi] = sg_index_.equal_range(SgKey(live.device, live.phys[0]));
+  for (auto it = lo; it != hi; ++it) {
+    if (it->second == slot) {
+      sg_index_.erase(it);
+      return;
+    }
+  }
+}
+
+void FtraceDecoder::RememberSg(const Event& e) {
+  if (phys_.empty()) return;
+  if (live_sg_.empty()) live_sg_.resize(kMaxLiveSg);
+  const uint64_t order = ++sg_order_;
+  const auto slot = static_cast<uint32_t>(order % kMaxLiveSg);
+  LiveSg& live = live_sg_[slot];
+  if (!live.device.empty()) UnindexSg(slot);  // the oldest map is forgotten
+  live.device = e.device;
+  live.order = order;
+  live.phys.assign(phys_.begin(), phys_.end());
+  live.dma.assign(dma_.begin(), dma_.end());
+  live.lengths.assign(lengths_.begin(), lengths_.end());
+  live.mapped_nents = e.mapped_nents;
+  sg_index_.emplace(SgKey(e.device, phys_[0]), slot);
+}
+
+void FtraceDecoder::TakeLiveSg(Event& e) {
+  dma_.clear();
+  lengths_.clear();
+  if (phys_.empty() || sg_index_.empty()) return;
+  auto [lo, hi] = sg_index_.equal_range(SgKey(e.device, phys_[0]));
+  auto best = hi;
+  for (auto it = lo; it != hi; ++it) {
+    const LiveSg& live = live_sg_[it->second];
+    if (live.device != e.device || live.phys != phys_) continue;
+    if (best == hi || live.order > live_sg_[best->second].order) best = it;
+  }
+  if (best == hi) return;
+  LiveSg& found = live_sg_[best->second];
+  dma_.assign(found.dma.begin(), found.dma.end());
+  lengths_.assign(found.lengths.begin(), found.lengths.end());
+  e.mapped_nents = found.mapped_nents;
+  found.device = Symbol();
+  sg_index_.erase(best);
 }
 
 bool FtraceDecoder::MapSgError(Event& e) {
@@ -82,6 +134,7 @@ bool FtraceDecoder::UnmapSg(Event& e) {
   if (!Device(e) || !Dir(e) || !Array("phys_addrs", true, &phys_) || !Attrs(e)) return false;
   e.api = MapApi::kSg;
   e.nents = static_cast<uint32_t>(phys_.size());
+  TakeLiveSg(e);
   BuildSg(e);
   return true;
 }

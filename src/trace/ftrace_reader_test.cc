@@ -1,5 +1,6 @@
 #include "dmakit/trace/ftrace_reader.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -89,6 +90,11 @@ TEST(FtraceReader, TracefsDmaEventsDecodeEveryField) {
   EXPECT_EQ(r.events[8].kind, EventKind::kDmaUnmap);
   EXPECT_EQ(r.events[8].api, MapApi::kSg);
   EXPECT_EQ(r.events[8].nents, 3u);
+  // dma_unmap_sg traces only the pages: the rest comes from the map of those pages.
+  EXPECT_EQ(r.events[8].mapped_nents, 2u);
+  EXPECT_EQ(r.events[8].dma, DmaAddr(0xfff10000));
+  EXPECT_EQ(r.events[8].size, 0x3000u);
+  EXPECT_EQ(r.events[8].sg, want_sg);
 
   const Event& err = r.events[9];
   EXPECT_TRUE(err.failed);
@@ -192,10 +198,62 @@ TEST(FtraceReader, SeedStoryTraceKeepsTheOrderOfCalls) {
   EXPECT_EQ(r.events[0].kind, EventKind::kDmaMap);
   EXPECT_EQ(r.events[0].sg.size(), 2u);
   EXPECT_EQ(r.events[1].kind, EventKind::kDmaUnmap);
+  EXPECT_EQ(r.events[1].dma, DmaAddr(0xfffff000));
+  EXPECT_EQ(r.events[1].size, 0x2000u);
   EXPECT_EQ(r.events[2].kind, EventKind::kDmaSyncForDevice);
   EXPECT_EQ(r.events[2].dma, DmaAddr(0x90000000));
   EXPECT_EQ(r.events[3].kind, EventKind::kIommuMap);
   EXPECT_EQ(r.events[4].dir, DmaDirection::kFromDevice);
+}
+
+// The unmap takes the newest untaken map of the same device and pages; another device's map
+// of the same pages, or pages never mapped, give it nothing (dma 0, size 0).
+TEST(FtraceReader, UnmapSgTakesTheDmaSideOfTheMapOfTheSamePages) {
+  const std::string text =
+      "a-1 [000] 1.0: dma_map_sg: gpu dir=TO_DEVICE nents=1/1 ents=1/1 dma_addrs={0x1000} "
+      "sizes={0x1000} phys_addrs={0x80000000} attrs=\n"
+      "a-1 [000] 1.1: dma_map_sg: gpu dir=TO_DEVICE nents=1/1 ents=1/1 dma_addrs={0x5000} "
+      "sizes={0x1000} phys_addrs={0x80000000} attrs=\n"
+      "a-1 [000] 1.2: dma_map_sg: npu dir=TO_DEVICE nents=1/1 ents=1/1 dma_addrs={0x9000} "
+      "sizes={0x1000} phys_addrs={0x81000000} attrs=\n"
+      "a-1 [000] 1.3: dma_unmap_sg: gpu dir=TO_DEVICE phys_addrs={0x80000000} attrs=\n"
+      "a-1 [000] 1.4: dma_unmap_sg: gpu dir=TO_DEVICE phys_addrs={0x80000000} attrs=\n"
+      "a-1 [000] 1.5: dma_unmap_sg: gpu dir=TO_DEVICE phys_addrs={0x80000000} attrs=\n"
+      "a-1 [000] 1.6: dma_unmap_sg: gpu dir=TO_DEVICE phys_addrs={0x81000000} attrs=\n";
+  EventLog log;
+  ASSERT_TRUE(ReadFtrace(text, log, Named("t.txt")).ok());
+  const std::vector<Event> unmaps = log.OfKind(EventKind::kDmaUnmap);
+  ASSERT_EQ(unmaps.size(), 4u);
+  EXPECT_EQ(unmaps[0].dma, DmaAddr(0x5000));  // newest first
+  EXPECT_EQ(unmaps[0].size, 0x1000u);
+  EXPECT_EQ(unmaps[0].mapped_nents, 1u);
+  EXPECT_EQ(unmaps[1].dma, DmaAddr(0x1000));
+  EXPECT_EQ(unmaps[2].dma, DmaAddr(0));  // both taken
+  EXPECT_EQ(unmaps[2].size, 0u);
+  EXPECT_EQ(unmaps[3].dma, DmaAddr(0));  // npu's pages, not gpu's
+  EXPECT_EQ(unmaps[3].sg, std::vector<SgSegment>{Seg(0x81000000, 0, 0, 0)});
+}
+
+// Only the newest 4096 live sg maps are remembered: the oldest of 4097 is forgotten.
+TEST(FtraceReader, UnmapSgRemembersTheNewest4096Maps) {
+  std::string text;
+  auto line = [&text](const char* event, uint64_t page, bool map) {
+    text += "a-1 [000] 1.0: " + std::string(event) + ": gpu dir=TO_DEVICE ";
+    const std::string hex = fmt::format("{:x}", page << 12);
+    if (map) text += "nents=1/1 ents=1/1 dma_addrs={0x" + hex + "} sizes={0x1000} ";
+    text += "phys_addrs={0x" + hex + "} attrs=\n";
+  };
+  for (uint64_t page = 1; page <= 4097; ++page) line("dma_map_sg", page, true);
+  line("dma_unmap_sg", 1, false);
+  line("dma_unmap_sg", 2, false);
+  line("dma_unmap_sg", 4097, false);
+  EventLog log;
+  ASSERT_TRUE(ReadFtrace(text, log, Named("t.txt")).ok());
+  const std::vector<Event> unmaps = log.OfKind(EventKind::kDmaUnmap);
+  ASSERT_EQ(unmaps.size(), 3u);
+  EXPECT_EQ(unmaps[0].dma, DmaAddr(0));
+  EXPECT_EQ(unmaps[1].dma, DmaAddr(0x2000));
+  EXPECT_EQ(unmaps[2].dma, DmaAddr(0x1001000));
 }
 
 TEST(FtraceReader, MalformedLinesAreReportedWithLineNumberAndReason) {

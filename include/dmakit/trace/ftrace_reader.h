@@ -27,6 +27,10 @@
 // dma and dma_length from dma_addrs and sizes; length = dma_length when both lists have the
 // same length, else 0 since the CPU-side lengths are not traced). A map whose dma_addr is
 // DMA_MAPPING_ERROR, or an alloc whose virt_addr is NULL, has failed = true.
+// dma_unmap_sg records only phys_addrs: the reader gives the unmap the dma addresses, sizes
+// and mapped count of the newest earlier dma_map_sg of the same device and the same pages that
+// no unmap has taken yet (the newest 4096 live ones are remembered), as dma-debug matches
+// them; without one, its dma is 0 and its size 0 (the checker reports an unmap of nothing).
 // Each event gets seq = its position among delivered events (1-based) and
 // where = SourceLoc::Interned(file_name, line).
 //
