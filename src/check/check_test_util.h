@@ -165,6 +165,15 @@ class FakeDriver {
     e.dir = DmaDirection::kBidirectional;
     Feed(e, where);
   }
+  // An allocation that failed (Linux traces it with a zero CPU address).
+  void FailedAlloc(MapApi api, uint64_t size, SourceLoc where = Here()) {
+    Event e = Make(EventKind::kDmaAlloc);
+    e.api = api;
+    e.size = size;
+    e.dir = DmaDirection::kBidirectional;
+    e.failed = true;
+    Feed(e, where);
+  }
   void Free(MapApi api, uint64_t dma, uint64_t cpu, uint64_t size, SourceLoc where = Here()) {
     Event e = Make(EventKind::kDmaFree);
     e.api = api;

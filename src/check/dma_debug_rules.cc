@@ -133,6 +133,7 @@ void Checker::CheckOverlap(const Event& e, const Mapping& m) {
 }
 
 void Checker::OnAlloc(const Event& e) {
+  if (e.failed) return;  // the allocation failed: nothing to track, nothing to leak
   Mapping m;
   m.device = e.device;
   m.api = e.api;

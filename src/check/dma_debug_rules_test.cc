@@ -227,6 +227,13 @@ TEST_F(DmaDebugRules, FailedMapCreatesNoMapping) {
   ExpectClean();
 }
 
+TEST_F(DmaDebugRules, FailedAllocationIsNeitherTrackedNorALeak) {
+  eth.FailedAlloc(MapApi::kCoherent, 4096);
+  EXPECT_EQ(checker.live_mappings(), 0u);
+  checker.OnEnd();
+  ExpectClean();
+}
+
 TEST_F(DmaDebugRules, SyncNotMapped) {
   eth.SyncForDevice(kBuf, 4096, kTo);
   EXPECT_EQ(Only(RuleId::kSyncNotMapped).message,
