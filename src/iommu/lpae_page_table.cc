@@ -282,10 +282,36 @@ bool LpaePageTable::PrunePath(Table& t, int level, uint64_t iova) {
   return t.live == 0;
 }
 
+LpaePageTable::Table* LpaePageTable::Level3TableFor(uint64_t iova) const {
+  Table* t = root_;
+  for (int level = 0; level < 3; ++level) {
+    const uint32_t idx = Index(iova, level);
+    if (!IsTable(t->desc[idx], level)) return nullptr;
+    t = t->child[idx];
+  }
+  return t;
+}
+
+bool LpaePageTable::UnmapWithinOneTable(uint64_t start, uint64_t end) {
+  if ((start >> Shift(2)) != ((end - 1) >> Shift(2))) return false;  // spans two tables
+  Table* t = Level3TableFor(start);
+  const uint32_t first = Index(start, 3);
+  const uint32_t n = static_cast<uint32_t>((end - start) >> kPageShift);
+  if (t == nullptr || t->live <= n) return false;  // blocks to split, or a table to free
+  if ((AllOf(&t->desc[first], n, kTypeTableOrPage) & kTypeMask) != kTypeTableOrPage) {
+    return false;  // something is not mapped: the general path reports it
+  }
+  std::memset(&t->desc[first], 0, uint64_t{n} * 8);
+  t->live -= n;
+  Store(*t, first, n);
+  return true;
+}
+
 Status LpaePageTable::Unmap(DmaAddr iova, uint64_t size) {
   DMAKIT_TRY(CheckRange(iova, size, "unmap"));
   const uint64_t start = iova.value();
   const uint64_t end = start + size;
+  if (UnmapWithinOneTable(start, end)) return Ok();
   if (!AllMapped(*root_, 0, start, end)) {
     return Error(ErrorCode::kNotFound, fmt::format("unmap of {}: not everything in it is mapped",
                                                    ToString(DmaRange(iova, size))));

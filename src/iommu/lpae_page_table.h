@@ -56,6 +56,12 @@ class LpaePageTable final : public IoPageTable {
   bool PrunePath(Table& t, int level, uint64_t iova);
 
   bool AllMapped(const Table& t, int level, uint64_t start, uint64_t end) const;
+  // The level-3 table holding `iova`'s descriptor when levels 0-2 are all table descriptors
+  // (no block on the way), else nullptr.
+  Table* Level3TableFor(uint64_t iova) const;
+  // Unmap of pages within one level-3 table that keeps other pages (no split, no table to
+  // free): one walk. Returns false, having changed nothing, when the case does not apply.
+  bool UnmapWithinOneTable(uint64_t start, uint64_t end);
   // Replaces the block covering `iova` (when iova is inside it, not at its start) by a table.
   Status SplitAt(uint64_t iova);
   void ClearRange(Table& t, int level, uint64_t start, uint64_t end, std::vector<Table*>& to_free);
