@@ -53,8 +53,8 @@ class Loader {
   Result<uint32_t> U32(const Args& a, std::string_view key, std::string_view ctx) const {
     const Value& v = a.Get(key);
     if (v.number > UINT32_MAX) {
-      return y_.At(v.where, fmt::format("'{}' in {}: {} does not fit in 32 bits", key, ctx,
-                                        v.number));
+      return y_.At(v.where,
+                   fmt::format("'{}' in {}: {} does not fit in 32 bits", key, ctx, v.number));
     }
     return static_cast<uint32_t>(v.number);
   }
