@@ -5,6 +5,7 @@
 #include <cassert>
 #include <cstdio>
 #include <cstdlib>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -87,18 +88,28 @@ class [[nodiscard]] Result {
 template <>
 class [[nodiscard]] Result<void> {
  public:
+  // Success costs one flag: no Error (and no string) is built until something fails.
   Result() = default;
-  Result(Error error) : error_(std::move(error)), ok_(false) {}  // NOLINT: implicit by design
+  Result(Error error) : error_(std::move(error)) {}  // NOLINT: implicit by design
 
-  bool ok() const { return ok_; }
-  explicit operator bool() const { return ok_; }
-  const Error& error() const& { return error_; }
-  Error&& error() && { return std::move(error_); }
+  bool ok() const { return !error_.has_value(); }
+  explicit operator bool() const { return ok(); }
+  const Error& error() const& {
+    if (ok()) Die();
+    return *error_;
+  }
+  Error&& error() && {
+    if (ok()) Die();
+    return std::move(*error_);
+  }
   void value() const {}
 
  private:
-  Error error_{ErrorCode::kInternal, ""};
-  bool ok_ = true;
+  [[noreturn]] static void Die() {
+    std::fprintf(stderr, "dmakit: error() called on a successful Status\n");
+    std::abort();
+  }
+  std::optional<Error> error_;
 };
 
 using Status = Result<void>;
