@@ -17,30 +17,46 @@ DmaRange LiveMapping::dma_span() const {
 }
 
 LiveMapping& LiveMappingTable::Insert(LiveMapping m) {
-  const uint64_t key = m.dma.value();
-  return by_dma_.emplace(key, std::move(m))->second;
+  uint32_t slot;
+  if (free_.empty()) {
+    slot = static_cast<uint32_t>(slots_.size());
+    slots_.push_back(std::move(m));
+  } else {
+    slot = free_.back();
+    free_.pop_back();
+    slots_[slot] = std::move(m);
+  }
+  // A multimap inserts after the mappings already there with the same handle: Find (the first
+  // of them) stays the oldest, FindContaining (the last before the address) the newest.
+  by_dma_.emplace(slots_[slot].dma.value(), slot);
+  return slots_[slot];
 }
 
 LiveMapping* LiveMappingTable::Find(DmaAddr dma) {
-  auto it = by_dma_.find(dma.value());
-  return it == by_dma_.end() ? nullptr : &it->second;
+  auto it = by_dma_.lower_bound(dma.value());
+  if (it == by_dma_.end() || it->first != dma.value()) return nullptr;
+  return &slots_[it->second];
 }
 
 LiveMapping* LiveMappingTable::FindContaining(DmaAddr dma, uint64_t size) {
   auto it = by_dma_.upper_bound(dma.value());
   if (it == by_dma_.begin()) return nullptr;
   --it;
-  const DmaRange span = it->second.dma_span();
+  LiveMapping& m = slots_[it->second];
+  const DmaRange span = m.dma_span();
   if (!span.Contains(DmaRange(dma, size == 0 ? 1 : size))) return nullptr;
-  return &it->second;
+  return &m;
 }
 
 LiveMapping LiveMappingTable::Take(const LiveMapping* m) {
-  auto [first, last] = by_dma_.equal_range(m->dma.value());
-  for (auto it = first; it != last; ++it) {
-    if (&it->second != m) continue;
-    LiveMapping out = std::move(it->second);
+  for (auto it = by_dma_.lower_bound(m->dma.value());
+       it != by_dma_.end() && it->first == m->dma.value(); ++it) {
+    const uint32_t slot = it->second;
+    if (&slots_[slot] != m) continue;
     by_dma_.erase(it);
+    LiveMapping out = std::move(slots_[slot]);
+    slots_[slot] = LiveMapping{};  // drop what the moved-from object may still hold
+    free_.push_back(slot);
     return out;
   }
   return LiveMapping{};

@@ -7,9 +7,11 @@
 #pragma once
 
 #include <cstdint>
-#include <map>
+#include <deque>
 #include <optional>
 #include <vector>
+
+#include <absl/container/btree_map.h>
 
 #include "dmakit/core/addr_range.h"
 #include "dmakit/core/dma_types.h"
@@ -53,6 +55,9 @@ struct LiveMapping {
   DmaRange dma_span() const;
 };
 
+// Lookups cost O(log n) in a B-tree of handles (a few cache lines per level) and a returned
+// pointer stays valid until the mapping is taken (mappings live in a slot store that never
+// moves them).
 class LiveMappingTable {
  public:
   // Several live mappings may share a handle (the same buffer mapped twice, direct).
@@ -68,7 +73,9 @@ class LiveMappingTable {
   bool empty() const { return by_dma_.empty(); }
 
  private:
-  std::multimap<uint64_t, LiveMapping> by_dma_;
+  std::deque<LiveMapping> slots_;  // a deque: growing it never moves a live mapping
+  std::vector<uint32_t> free_;     // slots of taken mappings, reused first
+  absl::btree_multimap<uint64_t, uint32_t> by_dma_;  // handle -> slot, in insertion order
 };
 
 }  // namespace dmakit
