@@ -70,20 +70,45 @@ constexpr KnownEvent kKnownEvents[] = {
      [](FtraceDecoder& d, Event& e) { return d.IommuFault(e); }},
 };
 
+// The longest known name is 26 bytes; names are grouped by length so that a lookup compares
+// only the few names of its length.
+constexpr size_t kMaxNameLength = 32;
+
+struct NamesByLength {
+  // kKnownEvents indexes, grouped by name length: group n is [first[n], first[n + 1]).
+  uint8_t first[kMaxNameLength + 2] = {};
+  uint8_t index[std::size(kKnownEvents)] = {};
+  constexpr NamesByLength() {
+    size_t at = 0;
+    for (size_t n = 0; n <= kMaxNameLength; ++n) {
+      first[n] = static_cast<uint8_t>(at);
+      for (size_t i = 0; i < std::size(kKnownEvents); ++i) {
+        if (kKnownEvents[i].name.size() == n) index[at++] = static_cast<uint8_t>(i);
+      }
+    }
+    first[kMaxNameLength + 1] = static_cast<uint8_t>(at);
+  }
+};
+constexpr NamesByLength kNamesByLength;
+static_assert(kNamesByLength.first[kMaxNameLength + 1] == std::size(kKnownEvents),
+              "a known event name is longer than kMaxNameLength");
+
 const KnownEvent* Find(std::string_view name) {
-  for (const KnownEvent& k : kKnownEvents) {
-    // Most names share "dma_": size and last byte tell them apart before memcmp.
-    if (k.name.size() == name.size() && k.name.back() == name.back() && k.name == name) return &k;
+  if (name.size() > kMaxNameLength) return nullptr;
+  const size_t n = name.size();
+  for (size_t at = kNamesByLength.first[n]; at < kNamesByLength.first[n + 1]; ++at) {
+    const KnownEvent& k = kKnownEvents[kNamesByLength.index[at]];
+    // Most names share "dma_": the last byte tells most of one length apart before memcmp.
+    if (k.name.back() == name.back() && k.name == name) return &k;
   }
   return nullptr;
 }
 
-// Resets every field, keeping the sg vector's capacity.
+// Resets every field. Copy-assigning a blank Event keeps the sg vector's capacity (a vector
+// copy-assigned from an empty one keeps its storage) and constructs no Symbol per line.
 void Reset(Event& e) {
-  std::vector<SgSegment> sg = std::move(e.sg);
-  sg.clear();
-  e = Event();
-  e.sg = std::move(sg);
+  static const Event kBlank;
+  e = kBlank;
 }
 
 struct LinuxAttr {
@@ -132,6 +157,12 @@ bool FtraceDecoder::Fail(std::string message) {
 
 Symbol FtraceDecoder::Intern(std::string_view name) {
   if (last_device_.view() == name) return last_device_;
+  for (const Symbol& recent : recent_devices_) {
+    if (recent.view() == name) {
+      last_device_ = recent;
+      return recent;
+    }
+  }
   auto it = devices_.find(name);
   if (it != devices_.end()) {
     last_device_ = it->second;
@@ -139,6 +170,8 @@ Symbol FtraceDecoder::Intern(std::string_view name) {
     last_device_ = Symbol(name);
     if (devices_.size() < kMaxCachedDevices) devices_.emplace(std::string(name), last_device_);
   }
+  recent_devices_[recent_next_] = last_device_;
+  recent_next_ = (recent_next_ + 1) % kRecentDevices;
   return last_device_;
 }
 
@@ -149,26 +182,28 @@ bool FtraceDecoder::Device(Event& e) {
   return true;
 }
 
-bool FtraceDecoder::Hex(std::string_view key, uint64_t* out, bool required) {
+bool FtraceDecoder::Hex(FieldKey key, uint64_t* out, bool required) {
   const std::string_view* v = fields_.Get(key);
-  if (v == nullptr) return !required || Fail(fmt::format("missing field '{}'", key));
+  if (v == nullptr) return !required || Fail(fmt::format("missing field '{}'", FieldName(key)));
+  if (ParseHex(*v, out)) return true;
   if (*v == "(null)") {
     *out = 0;
     return true;
   }
-  if (!ParseHex(*v, out)) return Fail(fmt::format("bad hex in '{}': '{}'", key, *v));
-  return true;
+  return Fail(fmt::format("bad hex in '{}': '{}'", FieldName(key), *v));
 }
 
-bool FtraceDecoder::Number(std::string_view key, uint64_t* out, bool required) {
+bool FtraceDecoder::Number(FieldKey key, uint64_t* out, bool required) {
   const std::string_view* v = fields_.Get(key);
-  if (v == nullptr) return !required || Fail(fmt::format("missing field '{}'", key));
-  if (!ParseNumber(*v, out)) return Fail(fmt::format("bad number in '{}': '{}'", key, *v));
+  if (v == nullptr) return !required || Fail(fmt::format("missing field '{}'", FieldName(key)));
+  if (!ParseNumber(*v, out)) {
+    return Fail(fmt::format("bad number in '{}': '{}'", FieldName(key), *v));
+  }
   return true;
 }
 
 bool FtraceDecoder::Dir(Event& e, bool required) {
-  const std::string_view* v = fields_.Get("dir");
+  const std::string_view* v = fields_.Get(FieldKey::kDir);
   if (v == nullptr) return !required || Fail("missing field 'dir'");
   // The kernel's spellings first: ParseDmaDirection normalises through a std::string.
   if (*v == "TO_DEVICE") {
@@ -186,7 +221,7 @@ bool FtraceDecoder::Dir(Event& e, bool required) {
 }
 
 bool FtraceDecoder::Attrs(Event& e, bool* mmio) {
-  const std::string_view* v = fields_.Get("attrs");
+  const std::string_view* v = fields_.Get(FieldKey::kAttrs);
   if (v == nullptr) return true;  // absent from the sync events
   std::string_view rest = *v;
   uint32_t bits = 0;
@@ -209,12 +244,12 @@ bool FtraceDecoder::Attrs(Event& e, bool* mmio) {
   return true;
 }
 
-bool FtraceDecoder::Array(std::string_view key, bool hex, std::vector<uint64_t>* out) {
+bool FtraceDecoder::Array(FieldKey key, bool hex, std::vector<uint64_t>* out) {
   const std::string_view* v = fields_.Get(key);
-  if (v == nullptr) return Fail(fmt::format("missing field '{}'", key));
+  if (v == nullptr) return Fail(fmt::format("missing field '{}'", FieldName(key)));
   if (!ParseArray(*v, hex, max_array_, out)) {
-    return Fail(
-        fmt::format("bad array in '{}' (want {{0x..,..}}, at most {} entries)", key, max_array_));
+    return Fail(fmt::format("bad array in '{}' (want {{0x..,..}}, at most {} entries)",
+                            FieldName(key), max_array_));
   }
   return true;
 }

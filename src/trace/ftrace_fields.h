@@ -1,5 +1,9 @@
 // Internal: the text of one ftrace event's fields, split into tokens, and the value parsers
 // the event decoders share. No allocation: tokens are views into the line.
+//
+// Split classifies each "key=value" token once: the keys the decoders read (FieldKey) are
+// looked up by index afterwards, not by comparing strings again. Other keys are accepted and
+// ignored, as before.
 #pragma once
 
 #include <array>
@@ -9,10 +13,33 @@
 
 namespace dmakit::trace_internal {
 
-struct FieldToken {
-  std::string_view key;  // empty for a positional token (the device name, "IOMMU:", "-")
-  std::string_view value;
+// Every key a dma or iommu decoder reads.
+enum class FieldKey : uint8_t {
+  kDir,
+  kDmaAddr,
+  kSize,
+  kPhysAddr,
+  kAttrs,
+  kNents,
+  kEnts,
+  kDmaAddrs,
+  kSizes,
+  kPhysAddrs,
+  kErr,
+  kVirtAddr,
+  kIova,
+  kPaddr,
+  kUnmappedSize,
+  kDevice,
+  kGroupId,
+  kFlags,
+  kCount,  // not a key: the number of keys
 };
+
+// The key as it appears in the trace ("dma_addr", "groupID", ...).
+std::string_view FieldName(FieldKey key);
+// The FieldKey spelled `name`, or FieldKey::kCount for a key no decoder reads.
+FieldKey ClassifyField(std::string_view name);
 
 class FtraceFields {
  public:
@@ -21,21 +48,31 @@ class FtraceFields {
   // Splits at runs of spaces. Returns false when there are more than kMaxTokens tokens.
   bool Split(std::string_view text);
 
-  // The value of "key=value", or nullptr.
-  const std::string_view* Get(std::string_view key) const;
+  // The value of the first "key=value" token with this key, or nullptr.
+  const std::string_view* Get(FieldKey key) const {
+    return (present_ >> static_cast<unsigned>(key) & 1u) != 0 ? &values_[static_cast<size_t>(key)]
+                                                              : nullptr;
+  }
   // The i-th token without '=', or empty.
-  std::string_view Positional(size_t i) const;
+  std::string_view Positional(size_t i) const {
+    return i < positional_ ? positionals_[i] : std::string_view();
+  }
   size_t positional_count() const { return positional_; }
 
  private:
-  std::array<FieldToken, kMaxTokens> tokens_;
-  size_t count_ = 0;
+  static constexpr size_t kKeys = static_cast<size_t>(FieldKey::kCount);
+  static_assert(kKeys <= 32, "present_ is a 32-bit mask");
+  std::array<std::string_view, kKeys> values_;
+  std::array<std::string_view, kMaxTokens> positionals_;
+  uint32_t present_ = 0;  // bit k: values_[k] is set
   size_t positional_ = 0;
 };
 
-// Hex digits with an optional "0x" prefix ("%llx" and "0x%016llx" both parse).
+// Hex digits with an optional "0x" prefix ("%llx" and "0x%016llx" both parse). Fails on an
+// empty string, any other character, or a value above 2^64-1 (leading zeros are fine).
+// `*out` is written only on success.
 bool ParseHex(std::string_view s, uint64_t* out);
-// Decimal, or hex with a "0x" prefix.
+// Decimal, or hex with a "0x" prefix. Same failures and guarantee as ParseHex.
 bool ParseNumber(std::string_view s, uint64_t* out);
 // "{0x1,0x2}" (or "{}"); elements hex when `hex` or "0x"-prefixed, else decimal. Fails when
 // braces are missing, an element is bad, or there are more than `max` elements.

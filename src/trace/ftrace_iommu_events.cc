@@ -16,7 +16,9 @@ bool FtraceDecoder::IommuMap(Event& e) {
   // "IOMMU: iova=0x.. paddr=0x.. size=N"; newer kernels add " - 0x<end>" after iova.
   uint64_t iova = 0, paddr = 0;
   if (!HasIommuTag(fields_)) return Fail("fields do not start with 'IOMMU:'");
-  if (!Hex("iova", &iova) || !Hex("paddr", &paddr) || !Number("size", &e.size)) return false;
+  if (!Hex(FieldKey::kIova, &iova) || !Hex(FieldKey::kPaddr, &paddr) ||
+      !Number(FieldKey::kSize, &e.size))
+    return false;
   e.dma = DmaAddr(iova);
   e.phys = PhysAddr(paddr);
   return true;
@@ -25,7 +27,8 @@ bool FtraceDecoder::IommuMap(Event& e) {
 bool FtraceDecoder::IommuUnmap(Event& e) {
   uint64_t iova = 0, unmapped = 0;
   if (!HasIommuTag(fields_)) return Fail("fields do not start with 'IOMMU:'");
-  if (!Hex("iova", &iova) || !Number("size", &e.size) || !Number("unmapped_size", &unmapped)) {
+  if (!Hex(FieldKey::kIova, &iova) || !Number(FieldKey::kSize, &e.size) ||
+      !Number(FieldKey::kUnmappedSize, &unmapped)) {
     return false;
   }
   e.dma = DmaAddr(iova);
@@ -34,7 +37,7 @@ bool FtraceDecoder::IommuUnmap(Event& e) {
 }
 
 bool FtraceDecoder::IommuDevice(Event& e) {
-  const std::string_view* dev = fields_.Get("device");
+  const std::string_view* dev = fields_.Get(FieldKey::kDevice);
   if (!HasIommuTag(fields_)) return Fail("fields do not start with 'IOMMU:'");
   if (dev == nullptr || dev->empty()) return Fail("missing field 'device'");
   e.device = Intern(*dev);
@@ -43,7 +46,7 @@ bool FtraceDecoder::IommuDevice(Event& e) {
 
 bool FtraceDecoder::IommuGroup(Event& e, std::string_view name) {
   uint64_t group = 0;
-  if (!IommuDevice(e) || !Number("groupID", &group)) return false;
+  if (!IommuDevice(e) || !Number(FieldKey::kGroupId, &group)) return false;
   e.text = Symbol(fmt::format("{} group={}", name, group));
   return true;
 }
@@ -54,7 +57,7 @@ bool FtraceDecoder::IommuFault(Event& e) {
   if (!HasIommuTag(fields_)) return Fail("fields do not start with 'IOMMU:'");
   const std::string_view dev = fields_.Positional(1);
   if (dev.empty()) return Fail("missing device name");
-  if (!Hex("iova", &iova) || !Hex("flags", &flags)) return false;
+  if (!Hex(FieldKey::kIova, &iova) || !Hex(FieldKey::kFlags, &flags)) return false;
   e.device = Intern(dev);
   e.dma = DmaAddr(iova);
   e.access = (flags & kFaultWrite) != 0 ? Access::kWrite : Access::kRead;

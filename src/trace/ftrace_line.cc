@@ -1,5 +1,7 @@
 #include "trace/ftrace_line.h"
 
+#include <cstring>
+
 #include "trace/ftrace_fields.h"
 
 namespace dmakit::trace_internal {
@@ -7,48 +9,56 @@ namespace {
 
 using Shape = FtraceLine::Shape;
 
-bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+bool IsDigit(char c) { return static_cast<unsigned>(static_cast<unsigned char>(c) - '0') <= 9; }
 
-void SkipSpaces(std::string_view s, size_t* i) {
-  while (*i < s.size() && (s[*i] == ' ' || s[*i] == '\t')) ++*i;
+// [A-Za-z0-9_]: the bytes of an event name.
+struct NameTable {
+  bool ok[256] = {};
+  constexpr NameTable() {
+    for (int c = 'a'; c <= 'z'; ++c) ok[c] = true;
+    for (int c = 'A'; c <= 'Z'; ++c) ok[c] = true;
+    for (int c = '0'; c <= '9'; ++c) ok[c] = true;
+    ok['_'] = true;
+  }
+};
+constexpr NameTable kNameChars;
+
+const char* SkipSpaces(const char* p, const char* end) {
+  while (p < end && (*p == ' ' || *p == '\t')) ++p;
+  return p;
 }
 
-// "123.456789" or "123456" (clock=counter).
-bool IsTimestamp(std::string_view s) {
-  if (s.empty() || !IsDigit(s.front()) || !IsDigit(s.back())) return false;
+// "123.456789" or "123456" (clock=counter): digits with at most one '.', not at either end.
+bool IsTimestamp(const char* p, const char* end) {
+  if (p == end || !IsDigit(*p) || !IsDigit(end[-1])) return false;
   bool dot = false;
-  for (char c : s) {
-    if (c == '.') {
+  for (; p < end; ++p) {
+    if (*p == '.') {
       if (dot) return false;
       dot = true;
-    } else if (!IsDigit(c)) {
+    } else if (!IsDigit(*p)) {
       return false;
     }
   }
   return true;
 }
 
-bool IsEventNameChar(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || IsDigit(c) || c == '_';
-}
-
-// Position just after "[<digits>]", or npos.
-size_t FindCpu(std::string_view s) {
-  size_t pos = 0;
-  while ((pos = s.find('[', pos)) != std::string_view::npos) {
-    size_t i = pos + 1;
-    while (i < s.size() && IsDigit(s[i])) ++i;
-    if (i > pos + 1 && i < s.size() && s[i] == ']') return i + 1;
-    pos = pos + 1;
+// Just after the first "[<digits>]", or nullptr.
+const char* FindCpu(const char* p, const char* end) {
+  while (p < end) {
+    const auto* open = static_cast<const char*>(std::memchr(p, '[', static_cast<size_t>(end - p)));
+    if (open == nullptr) return nullptr;
+    const char* i = open + 1;
+    while (i < end && IsDigit(*i)) ++i;
+    if (i > open + 1 && i < end && *i == ']') return i + 1;
+    p = open + 1;
   }
-  return std::string_view::npos;
+  return nullptr;
 }
 
-FtraceLine Malformed(const char* reason) {
-  FtraceLine l;
-  l.shape = Shape::kMalformed;
-  l.reason = reason;
-  return l;
+void SetMalformed(FtraceLine* out, const char* reason) {
+  out->shape = Shape::kMalformed;
+  out->reason = reason;
 }
 
 bool IsHeader(std::string_view s) {
@@ -69,43 +79,46 @@ bool ParseLost(std::string_view s, uint64_t* lost) {
 
 }  // namespace
 
-FtraceLine SplitFtraceLine(std::string_view line) {
-  size_t i = 0;
-  SkipSpaces(line, &i);
-  const std::string_view s = line.substr(i);
-  if (s.empty() || s.front() == '#') return FtraceLine{};
-  if (IsHeader(s)) return FtraceLine{};
-  FtraceLine out;
-  if (ParseLost(s, &out.lost)) {
-    out.shape = Shape::kLost;
-    return out;
-  }
-  i = FindCpu(s);
-  if (i == std::string_view::npos) return Malformed("no [cpu] field");
-  // Up to two columns (irq flags, then the timestamp) after the cpu.
-  std::string_view stamp;
-  for (int column = 0; column < 3 && stamp.empty(); ++column) {
-    SkipSpaces(s, &i);
-    size_t end = i;
-    while (end < s.size() && s[end] != ' ') ++end;
-    const std::string_view token = s.substr(i, end - i);
-    i = end;
-    if (token.size() > 1 && token.back() == ':' && IsTimestamp(token.substr(0, token.size() - 1))) {
-      stamp = token;
+void SplitFtraceLine(std::string_view line, FtraceLine* out) {
+  out->shape = Shape::kSkip;
+  out->event = {};
+  out->fields = {};
+  out->lost = 0;
+  out->reason = "";
+  const char* const end = line.data() + line.size();
+  const char* const begin = SkipSpaces(line.data(), end);
+  if (begin == end || *begin == '#') return;
+  // Header and lost-events lines start with 'c', 'v' or 'C'; event lines rarely do.
+  if (*begin == 'c' || *begin == 'v' || *begin == 'C') {
+    const std::string_view s(begin, static_cast<size_t>(end - begin));
+    if (IsHeader(s)) return;
+    if (ParseLost(s, &out->lost)) {
+      out->shape = Shape::kLost;
+      return;
     }
+    out->lost = 0;
   }
-  if (stamp.empty()) return Malformed("no timestamp after the [cpu] field");
-  SkipSpaces(s, &i);
-  const size_t name_start = i;
-  while (i < s.size() && IsEventNameChar(s[i])) ++i;
-  if (i == name_start) return Malformed("no event name after the timestamp");
-  if (i == s.size() || s[i] != ':') return Malformed("no ':' after the event name");
-  out.shape = Shape::kEvent;
-  out.event = s.substr(name_start, i - name_start);
-  ++i;
-  SkipSpaces(s, &i);
-  out.fields = s.substr(i);
-  return out;
+  const char* i = FindCpu(begin, end);
+  if (i == nullptr) return SetMalformed(out, "no [cpu] field");
+  // Up to two columns (irq flags, then the timestamp) after the cpu.
+  bool stamp = false;
+  for (int column = 0; column < 3 && !stamp; ++column) {
+    i = SkipSpaces(i, end);
+    const char* token_end = i;
+    while (token_end < end && *token_end != ' ') ++token_end;
+    stamp = token_end - i > 1 && token_end[-1] == ':' && IsTimestamp(i, token_end - 1);
+    i = token_end;
+  }
+  if (!stamp) return SetMalformed(out, "no timestamp after the [cpu] field");
+  i = SkipSpaces(i, end);
+  const char* const name_start = i;
+  while (i < end && kNameChars.ok[static_cast<unsigned char>(*i)]) ++i;
+  if (i == name_start) return SetMalformed(out, "no event name after the timestamp");
+  if (i == end || *i != ':') return SetMalformed(out, "no ':' after the event name");
+  out->shape = Shape::kEvent;
+  out->event = std::string_view(name_start, static_cast<size_t>(i - name_start));
+  i = SkipSpaces(i + 1, end);
+  out->fields = std::string_view(i, static_cast<size_t>(end - i));
 }
 
 }  // namespace dmakit::trace_internal

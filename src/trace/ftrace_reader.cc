@@ -29,7 +29,8 @@ class FtraceLineHandler final : public trace_internal::LineHandler {
       return run_.Malformed(number,
                             fmt::format("line longer than {} bytes", options_.max_line_length));
     }
-    const FtraceLine line = trace_internal::SplitFtraceLine(text);
+    trace_internal::SplitFtraceLine(text, &line_);
+    const FtraceLine& line = line_;
     switch (line.shape) {
       case FtraceLine::Shape::kSkip:
         return true;
@@ -64,6 +65,7 @@ class FtraceLineHandler final : public trace_internal::LineHandler {
   trace_internal::ReadRun run_;
   FtraceDecoder decoder_;
   SourceLoc where_;
+  FtraceLine line_;
   Event event_;
 };
 
