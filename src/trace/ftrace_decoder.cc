@@ -99,7 +99,7 @@ const KnownEvent* Find(std::string_view name) {
   for (size_t at = kNamesByLength.first[n]; at < kNamesByLength.first[n + 1]; ++at) {
     const KnownEvent& k = kKnownEvents[kNamesByLength.index[at]];
     // Most names share "dma_": the last byte tells most of one length apart before memcmp.
-    if (k.name.back() == name.back() && k.name == name) return &k;
+    if (k.name.back() == name.back() && SameText(k.name, name)) return &k;
   }
   return nullptr;
 }
@@ -156,9 +156,9 @@ bool FtraceDecoder::Fail(std::string message) {
 }
 
 Symbol FtraceDecoder::Intern(std::string_view name) {
-  if (last_device_.view() == name) return last_device_;
+  if (SameText(last_device_.view(), name)) return last_device_;
   for (const Symbol& recent : recent_devices_) {
-    if (recent.view() == name) {
+    if (SameText(recent.view(), name)) {
       last_device_ = recent;
       return recent;
     }

@@ -34,12 +34,17 @@ bool HasHexPrefix(std::string_view s) {
 
 bool ParseHexDigits(std::string_view s, uint64_t* out) {
   if (s.empty()) return false;
+  // Leading zeros never overflow ("0x%016llx"); past them, more than 16 digits would.
+  while (s.size() > 1 && s[0] == '0') s.remove_prefix(1);
+  if (s.size() > 16) return false;
   uint64_t v = 0;
+  int bad = 0;  // negative once any byte is not a hex digit: one test after the loop
   for (const char c : s) {
     const int d = kHex.value[static_cast<unsigned char>(c)];
-    if (d < 0 || (v >> 60) != 0) return false;  // not a digit, or the shift would overflow
-    v = v << 4 | static_cast<uint64_t>(d);
+    bad |= d;
+    v = v << 4 | static_cast<uint64_t>(d & 0xf);
   }
+  if (bad < 0) return false;
   *out = v;
   return true;
 }

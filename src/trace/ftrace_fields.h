@@ -8,6 +8,7 @@
 
 #include <array>
 #include <cstdint>
+#include <cstring>
 #include <string_view>
 #include <vector>
 
@@ -67,6 +68,22 @@ class FtraceFields {
   uint32_t present_ = 0;  // bit k: values_[k] is set
   size_t positional_ = 0;
 };
+
+// a == b, without a memcmp call for the short strings ftrace names are (device and event
+// names, 8 to 16 bytes: two overlapping 8-byte loads per side).
+inline bool SameText(std::string_view a, std::string_view b) {
+  const size_t n = a.size();
+  if (n != b.size()) return false;
+  if (n >= 8 && n <= 16) {
+    uint64_t a0, a1, b0, b1;
+    std::memcpy(&a0, a.data(), 8);
+    std::memcpy(&b0, b.data(), 8);
+    std::memcpy(&a1, a.data() + n - 8, 8);
+    std::memcpy(&b1, b.data() + n - 8, 8);
+    return ((a0 ^ b0) | (a1 ^ b1)) == 0;
+  }
+  return a == b;
+}
 
 // Hex digits with an optional "0x" prefix ("%llx" and "0x%016llx" both parse). Fails on an
 // empty string, any other character, or a value above 2^64-1 (leading zeros are fine).

@@ -335,5 +335,144 @@ TEST(FtraceReader, MappingErrorCookieMarksTheMapFailed) {
   EXPECT_EQ(log.events()[0].where.file, std::string("<stream>"));
 }
 
+// Reads `lines` (each a full ftrace line, without "\n") named "e.txt"; the run must succeed.
+Read ReadLines(const std::vector<std::string>& lines) {
+  std::string text;
+  for (const std::string& l : lines) text += l + "\n";
+  EventLog log;
+  Result<TraceReadSummary> s = ReadFtrace(text, log, Named("e.txt"));
+  EXPECT_TRUE(s.ok());
+  return Read{log.events(), s.ok() ? *s : TraceReadSummary{}};
+}
+
+std::vector<std::string> Messages(const TraceReadSummary& s) {
+  std::vector<std::string> out;
+  for (const TraceProblem& p : s.problems) out.push_back(p.message);
+  return out;
+}
+
+constexpr const char* kPrefix = "t-1 [000] 1.5: ";
+
+std::string MapPhys(const std::string& dma_addr, const std::string& size) {
+  return std::string(kPrefix) + "dma_map_phys: d dir=TO_DEVICE dma_addr=" + dma_addr +
+         " size=" + size + " phys_addr=1000 attrs=";
+}
+
+// 2^64-1 is the largest value in either base; one more, or a 17th significant hex digit, is
+// malformed rather than wrapped. Leading zeros do not count towards the 16 hex digits.
+TEST(FtraceReader, NumbersBeyond64BitsAreMalformedNotWrapped) {
+  const Read r = ReadLines({
+      MapPhys("ffffffffffffffff", "18446744073709551615"),
+      MapPhys("0x00000000000000000000000000001000", "0x10"),
+      MapPhys("1ffffffffffffffff", "64"),
+      MapPhys("1000", "18446744073709551616"),
+      MapPhys("1000", "99999999999999999999999"),
+      MapPhys("1000", "0x10000000000000000"),
+  });
+  ASSERT_EQ(r.events.size(), 2u);
+  EXPECT_EQ(r.events[0].dma, DmaAddr(~uint64_t{0}));
+  EXPECT_EQ(r.events[0].size, ~uint64_t{0});
+  EXPECT_EQ(r.events[1].dma, DmaAddr(0x1000));
+  EXPECT_EQ(r.events[1].size, 16u);
+  EXPECT_EQ(Messages(r.summary),
+            (std::vector<std::string>{
+                "e.txt:3: dma_map_phys: bad hex in 'dma_addr': '1ffffffffffffffff'",
+                "e.txt:4: dma_map_phys: bad number in 'size': '18446744073709551616'",
+                "e.txt:5: dma_map_phys: bad number in 'size': '99999999999999999999999'",
+                "e.txt:6: dma_map_phys: bad number in 'size': '0x10000000000000000'",
+            }));
+}
+
+// A field cut short (no value, a bare prefix, a sign, an open array, a trailing comma) is
+// malformed with the field named; an empty array is an empty list.
+TEST(FtraceReader, TruncatedFieldsAreMalformed) {
+  const std::string sync = std::string(kPrefix) + "dma_sync_sg_for_cpu: d dir=TO_DEVICE ";
+  const Read r = ReadLines({
+      MapPhys("", "64"),
+      MapPhys("0x", "64"),
+      MapPhys("1000", "+64"),
+      MapPhys("1000", "-1"),
+      sync + "dma_addrs={0x1,0x2 sizes={1,1}",
+      sync + "dma_addrs={0x1,} sizes={1}",
+      sync + "dma_addrs={} sizes={}",
+      std::string(kPrefix) + "dma_map_phys:",
+      std::string(kPrefix) + "dma_map_phys: d dir=TO_DEVICE dma_addr",
+  });
+  ASSERT_EQ(r.events.size(), 1u);
+  EXPECT_EQ(r.events[0].where.line, 7u);
+  EXPECT_EQ(r.events[0].nents, 0u);
+  EXPECT_TRUE(r.events[0].sg.empty());
+  const std::string bad_array = "bad array in 'dma_addrs' (want {0x..,..}, at most 4096 entries)";
+  EXPECT_EQ(Messages(r.summary), (std::vector<std::string>{
+                                     "e.txt:1: dma_map_phys: bad hex in 'dma_addr': ''",
+                                     "e.txt:2: dma_map_phys: bad hex in 'dma_addr': '0x'",
+                                     "e.txt:3: dma_map_phys: bad number in 'size': '+64'",
+                                     "e.txt:4: dma_map_phys: bad number in 'size': '-1'",
+                                     "e.txt:5: dma_sync_sg_for_cpu: " + bad_array,
+                                     "e.txt:6: dma_sync_sg_for_cpu: " + bad_array,
+                                     "e.txt:8: dma_map_phys: missing device name",
+                                     "e.txt:9: dma_map_phys: missing field 'dma_addr'",
+                                 }));
+}
+
+// Runs of spaces between columns and fields, tabs before the line, before the event name and
+// after its colon, trailing spaces and "\r\n" endings change nothing. (Fields and columns are
+// separated by spaces only, as the kernel prints them.)
+TEST(FtraceReader, OddWhitespaceIsTolerated) {
+  const Read r = ReadLines({
+      "\t  t-1 [000]   d..1.   1.5: \tdma_map_phys:\t d   dir=TO_DEVICE  dma_addr=0x10 size=8   "
+      "phys_addr=20 attrs=\r",
+      MapPhys("0x10", "8") + "   ",
+  });
+  EXPECT_EQ(r.summary.malformed, 0u)
+      << (r.summary.problems.empty() ? "" : r.summary.problems[0].message);
+  ASSERT_EQ(r.events.size(), 2u);
+  for (const Event& e : r.events) {
+    EXPECT_EQ(e.device.view(), "d");
+    EXPECT_EQ(e.dma, DmaAddr(0x10));
+    EXPECT_EQ(e.size, 8u);
+    EXPECT_EQ(e.attrs, DmaAttrs());
+  }
+  EXPECT_EQ(r.events[0].phys, PhysAddr(0x20));
+}
+
+// A key given twice counts once, the first time; keys no decoder reads are ignored.
+TEST(FtraceReader, FirstOfARepeatedKeyWinsAndUnknownKeysAreIgnored) {
+  const Read r = ReadLines({std::string(kPrefix) +
+                            "dma_map_phys: d dir=FROM_DEVICE dir=TO_DEVICE dma_addr=0x10 "
+                            "size=8 size=9 colour=blue phys_addr=20 attrs=  dma_addr=zz"});
+  ASSERT_EQ(r.events.size(), 1u);
+  EXPECT_EQ(r.events[0].dir, DmaDirection::kFromDevice);
+  EXPECT_EQ(r.events[0].size, 8u);
+  EXPECT_EQ(r.events[0].dma, DmaAddr(0x10));
+}
+
+// More than 24 space-separated fields make the line malformed (the tokenizer's bound).
+TEST(FtraceReader, TooManyFieldsAreMalformed) {
+  std::string many = MapPhys("0x10", "8");
+  for (int i = 0; i < 19; ++i) many += " x=1";
+  const Read r = ReadLines({many, many.substr(0, many.size() - 4)});
+  ASSERT_EQ(r.events.size(), 1u);
+  EXPECT_EQ(r.events[0].where.line, 2u);
+  EXPECT_EQ(Messages(r.summary),
+            std::vector<std::string>{"e.txt:1: dma_map_phys: more than 24 fields"});
+}
+
+// Device names are interned once and compared, not re-hashed: more distinct devices than the
+// recent-name cache holds still each keep their own name.
+TEST(FtraceReader, ManyDevicesKeepTheirNames) {
+  std::vector<std::string> lines;
+  for (int i = 0; i < 40; ++i) {
+    lines.push_back(std::string(kPrefix) +
+                    fmt::format("dma_map_phys: dev{:02}.long-name ", i % 20) +
+                    "dir=TO_DEVICE dma_addr=10 size=8 phys_addr=20 attrs=");
+  }
+  const Read r = ReadLines(lines);
+  ASSERT_EQ(r.events.size(), 40u);
+  for (int i = 0; i < 40; ++i) {
+    EXPECT_EQ(r.events[i].device.view(), fmt::format("dev{:02}.long-name", i % 20));
+  }
+}
+
 }  // namespace
 }  // namespace dmakit
