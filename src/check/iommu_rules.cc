@@ -26,12 +26,10 @@ void NameStaleMapping(const IommuState::Pending& p, uint64_t iova, Violation& v)
 
 void Checker::OnIommuMap(const Event& e) {
   const uint64_t iova = e.dma.value();
-  IommuState::Translations live = iommu_.Overlapping(e.domain, iova, iova + e.size);
-  if (live.empty()) {
-    iommu_.Map(e.domain, IommuState::Translation{iova, iova + e.size, e.phys.value(), e.seq,
-                                                 e.where, e.device});
-    return;
-  }
+  IommuState::Translations live = iommu_.MapIfFree(
+      e.domain,
+      IommuState::Translation{iova, iova + e.size, e.phys.value(), e.seq, e.where, e.device});
+  if (live.empty()) return;
   if (!Enabled(RuleId::kIommuMapOverLive)) return;
   const IommuState::Translation& t = live.front();
   Violation v = Make(RuleId::kIommuMapOverLive, e, nullptr,

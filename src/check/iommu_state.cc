@@ -36,7 +36,7 @@ IommuState::Translations IommuState::Overlapping(uint64_t domain, uint64_t iova,
   return out;
 }
 
-void IommuState::Insert(uint64_t domain, const Translation& t) {
+uint32_t IommuState::NewSlot(const Translation& t) {
   uint32_t slot;
   if (free_slots_.empty()) {
     slot = static_cast<uint32_t>(slots_.size());
@@ -46,13 +46,36 @@ void IommuState::Insert(uint64_t domain, const Translation& t) {
     free_slots_.pop_back();
     slots_[slot] = t;
   }
-  live_[domain][t.iova] = slot;
+  return slot;
+}
+
+void IommuState::Insert(uint64_t domain, const Translation& t) {
+  live_[domain][t.iova] = NewSlot(t);
   by_phys_.Insert(t.phys, t.phys + (t.end - t.iova), PhysRef{domain, t.iova});
 }
 
 void IommuState::Map(uint64_t domain, const Translation& t) {
   ClearPending(domain, t.iova, t.end);
   Insert(domain, t);
+}
+
+IommuState::Translations IommuState::MapIfFree(uint64_t domain, const Translation& t) {
+  Translations out;
+  if (t.iova >= t.end) {  // overlaps nothing: recorded as Map records it
+    Map(domain, t);
+    return out;
+  }
+  LiveMap& m = live_[domain];
+  // upper_bound is both where the overlap search starts and where `t` goes: one descent.
+  const auto next = m.upper_bound(t.iova);
+  auto it = next;
+  if (it != m.begin() && slots_[std::prev(it)->second].end > t.iova) it = std::prev(it);
+  for (; it != m.end() && it->first < t.end; ++it) out.push_back(slots_[it->second]);
+  if (!out.empty()) return out;
+  ClearPending(domain, t.iova, t.end);
+  m.emplace_hint(next, t.iova, NewSlot(t));
+  by_phys_.Insert(t.phys, t.phys + (t.end - t.iova), PhysRef{domain, t.iova});
+  return out;
 }
 
 IommuState::Translations IommuState::Unmap(uint64_t domain, uint64_t iova, uint64_t end,

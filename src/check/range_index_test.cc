@@ -67,5 +67,65 @@ RC_GTEST_PROP(RangeIndex, MatchesALinearScan, ()) {
   RC_ASSERT(Query(index, qb, qe) == expected);
 }
 
+// The order queries report hits in (begin descending, newest first on equal begins) names the
+// mapping a violation cites, so it must not depend on which ranges are still in the nursery.
+RC_GTEST_PROP(RangeIndex, ReportsInBeginDescendingNewestFirstOrder, ()) {
+  RangeIndex<int> index;
+  struct Live {
+    uint64_t begin, end;
+    int value;
+  };
+  std::vector<Live> model;  // insertion order
+  const int n = *rc::gen::inRange(0, 40);
+  for (int i = 0; i < n; ++i) {
+    // Few distinct begins, so equal begins are common.
+    const uint64_t b = *rc::gen::inRange<uint64_t>(0, 12) * 50;
+    const uint64_t len = *rc::gen::inRange<uint64_t>(1, 120);
+    index.Insert(b, b + len, i);
+    model.push_back({b, b + len, i});
+    if (*rc::gen::inRange(0, 3) == 0) {
+      const size_t k = *rc::gen::inRange<size_t>(0, model.size());
+      RC_ASSERT(index.Erase(model[k].begin, model[k].value));
+      model.erase(model.begin() + static_cast<ptrdiff_t>(k));
+    }
+  }
+  RC_ASSERT(index.size() == model.size());
+  const uint64_t qb = *rc::gen::inRange<uint64_t>(0, 700);
+  const uint64_t qe = qb + *rc::gen::inRange<uint64_t>(1, 200);
+  std::vector<Hit> expected;
+  for (size_t i = model.size(); i-- > 0;) {
+    if (model[i].begin < qe && model[i].end > qb) {
+      expected.emplace_back(model[i].begin, model[i].end, model[i].value);
+    }
+  }
+  std::stable_sort(expected.begin(), expected.end(),
+                   [](const Hit& a, const Hit& b) { return std::get<0>(a) > std::get<0>(b); });
+  // Stopping after `stop` hits sees exactly the first `stop` of that order.
+  const size_t stop = *rc::gen::inRange<size_t>(1, expected.size() + 2);
+  std::vector<Hit> got;
+  index.ForEachOverlap(qb, qe, [&](uint64_t b, uint64_t e, int v) {
+    got.emplace_back(b, e, v);
+    return got.size() < stop;
+  });
+  expected.resize(std::min(expected.size(), stop));
+  RC_ASSERT(got == expected);
+}
+
+TEST(RangeIndex, ARangePushedOutOfTheNurseryIsStillFoundAndErased) {
+  RangeIndex<int> index;
+  index.Insert(1000, 1100, -1);  // the oldest: pushed into the tree by the next kNursery
+  for (int i = 0; i < static_cast<int>(RangeIndex<int>::kNursery); ++i) {
+    index.Insert(static_cast<uint64_t>(i) * 10, static_cast<uint64_t>(i) * 10 + 5, i);
+  }
+  EXPECT_EQ(index.size(), RangeIndex<int>::kNursery + 1);
+  EXPECT_EQ(Query(index, 1050, 1051), (std::vector<Hit>{{1000, 1100, -1}}));
+  EXPECT_EQ(Query(index, 0, 12), (std::vector<Hit>{{0, 5, 0}, {10, 15, 1}}));
+  EXPECT_TRUE(index.Erase(1000, -1));
+  EXPECT_FALSE(index.Erase(1000, -1));
+  EXPECT_TRUE(Query(index, 1050, 1051).empty());
+  EXPECT_TRUE(index.Erase(0, 0));
+  EXPECT_EQ(index.size(), RangeIndex<int>::kNursery - 1);
+}
+
 }  // namespace
 }  // namespace dmakit
