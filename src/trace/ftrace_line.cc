@@ -18,7 +18,7 @@ struct NameTable {
     for (int c = 'a'; c <= 'z'; ++c) ok[c] = true;
     for (int c = 'A'; c <= 'Z'; ++c) ok[c] = true;
     for (int c = '0'; c <= '9'; ++c) ok[c] = true;
-    ok['_'] = true;
+    ok[static_cast<unsigned char>('_')] = true;
   }
 };
 constexpr NameTable kNameChars;
