@@ -214,7 +214,10 @@ void Checker::Transition(Mapping& m, const Event& e, DmaRange dma, Owner owner) 
     if (part.empty()) continue;
     PhysAddr phys = p.phys + (part.base - p.dma);
     PhysRange lines = PhysRange(phys, part.size).AlignOut(line);
-    m.lines.Set(mappings_.LineIndex(p, lines.base), lines.size / line, owner);
+    m.lines.Set(
+        mappings_.LineIndex(p, lines.base),
+        mappings_.LineNumber(lines.end().value()) - mappings_.LineNumber(lines.base.value()),
+        owner);
     if (!track_written) continue;
     if (discards) {
       for (const PhysRange& r : cpu_written_.Find(lines)) discarded.push_back(r);

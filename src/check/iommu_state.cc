@@ -106,22 +106,35 @@ IommuState::Translations IommuState::Unmap(uint64_t domain, uint64_t iova, uint6
       Insert(domain, tail);
     }
   }
-  pending_[domain].Insert(iova, end, seq);
-  pending_info_[seq] = Pending{iova, end, seq, where, hit};
+  uint32_t slot;
+  if (free_pending_.empty()) {
+    slot = static_cast<uint32_t>(pending_slots_.size());
+    pending_slots_.emplace_back();
+  } else {
+    slot = free_pending_.back();
+    free_pending_.pop_back();
+  }
+  Pending& p = pending_slots_[slot];
+  p.iova = iova;
+  p.end = end;
+  p.seq = seq;
+  p.where = where;
+  p.unmapped = hit;
+  pending_[domain].Insert(iova, end, slot);
   return hit;
 }
 
 void IommuState::ClearPending(uint64_t domain, uint64_t iova, uint64_t end) {
   auto p = pending_.find(domain);
   if (p == pending_.end()) return;
-  absl::InlinedVector<std::pair<uint64_t, uint64_t>, 4> gone;
-  p->second.ForEachOverlap(iova, end, [&](uint64_t begin, uint64_t, uint64_t seq) {
-    gone.emplace_back(begin, seq);
+  absl::InlinedVector<std::pair<uint64_t, uint32_t>, 4> gone;
+  p->second.ForEachOverlap(iova, end, [&](uint64_t begin, uint64_t, uint32_t slot) {
+    gone.emplace_back(begin, slot);
     return true;
   });
-  for (auto [begin, seq] : gone) {
-    p->second.Erase(begin, seq);
-    pending_info_.erase(seq);
+  for (auto [begin, slot] : gone) {
+    p->second.Erase(begin, slot);
+    free_pending_.push_back(slot);
   }
 }
 
@@ -148,8 +161,8 @@ std::optional<IommuState::Pending> IommuState::StaleAt(uint64_t domain, uint64_t
   auto p = pending_.find(domain);
   if (p == pending_.end()) return std::nullopt;
   std::optional<Pending> out;
-  p->second.ForEachOverlap(iova, iova + 1, [&](uint64_t, uint64_t, uint64_t seq) {
-    out = pending_info_.at(seq);
+  p->second.ForEachOverlap(iova, iova + 1, [&](uint64_t, uint64_t, uint32_t slot) {
+    out = pending_slots_[slot];
     return false;
   });
   return out;

@@ -1,6 +1,7 @@
 #include "dmakit/check/mapping_table.h"
 
 #include <algorithm>
+#include <bit>
 #include <utility>
 
 namespace dmakit {
@@ -12,7 +13,9 @@ uint64_t LinesOf(PhysAddr phys, uint64_t size, uint64_t line_size) {
 
 }  // namespace
 
-MappingTable::MappingTable(uint64_t line_size) : line_size_(line_size) {}
+MappingTable::MappingTable(uint64_t line_size)
+    : line_size_(line_size),
+      line_shift_(std::has_single_bit(line_size) ? std::countr_zero(line_size) : -1) {}
 
 absl::InlinedVector<MappingPiece, 1> MappingTable::PiecesOf(
     const Event& e, uint64_t line_size, absl::InlinedVector<DmaRange, 1>* segs) {
@@ -72,7 +75,10 @@ Mapping& MappingTable::Insert(Mapping&& m, Owner initial) {
     slots_.emplace_back();
   }
   uint64_t lines = 0;
-  for (const MappingPiece& p : m.pieces) lines += LinesOf(p.phys, p.size, line_size_);
+  for (const MappingPiece& p : m.pieces) {
+    if (p.size != 0)
+      lines += LineNumber(p.phys.value() + p.size - 1) - LineNumber(p.phys.value()) + 1;
+  }
   m.lines = LineOwnership(lines, initial);
   m.id = id;
   auto [it, inserted] = exact_.try_emplace(Key{m.device, m.dma.value()}, id);

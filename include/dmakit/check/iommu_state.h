@@ -108,8 +108,12 @@ class IommuState {
   absl::flat_hash_map<uint64_t, LiveMap> live_;
   std::vector<Translation> slots_;    // live translations of every domain, by slot
   std::vector<uint32_t> free_slots_;  // slots of removed translations, reused first
-  absl::flat_hash_map<uint64_t, RangeIndex<uint64_t>> pending_;  // value: unmap seq
-  absl::flat_hash_map<uint64_t, Pending> pending_info_;          // by unmap seq
+  // Each domain's pending windows; value: the window's slot in pending_slots_ (a slot store
+  // rather than a hash by seq: an unmap opens a window and the next invalidate closes it, so
+  // a hash insert and erase per unmap become a free-list pop and push).
+  absl::flat_hash_map<uint64_t, RangeIndex<uint32_t>> pending_;
+  std::vector<Pending> pending_slots_;
+  std::vector<uint32_t> free_pending_;
   RangeIndex<PhysRef> by_phys_;
   bool has_unmanaged_ = false;
 };
