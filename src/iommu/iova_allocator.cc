@@ -16,6 +16,10 @@ std::atomic<uint64_t> next_allocator_id{1};
 using iova_detail::ClassCache;
 using iova_detail::tls_hot;
 
+void CopyBases(uint64_t* to, const uint64_t* from, uint32_t count) {
+  std::copy(from, from + count, to);
+}
+
 }  // namespace
 
 // Every ThreadCache this thread owns, one per allocator it used. At thread exit the caches
@@ -24,7 +28,7 @@ struct ThreadTable {
   std::vector<IovaAllocator::ThreadCache*> caches;
 
   ~ThreadTable() {
-    tls_hot = iova_detail::HotSlot{0, nullptr, true};
+    tls_hot = iova_detail::HotSlot{0, &iova_detail::kNoThreadCache, true};
     for (IovaAllocator::ThreadCache* tc : caches) {
       {
         std::lock_guard<std::mutex> lock(tc->registry->mu);
@@ -73,19 +77,21 @@ IovaAllocator::IovaAllocator(DmaRange aperture, uint64_t granule)
       granule_shift_(static_cast<uint32_t>(std::countr_zero(granule))),
       granule_mask_(granule - 1),
       tree_(std::make_unique<IovaRangeTree>(aperture)),
-      live_(std::make_unique<LiveMap>(aperture.size >> granule_shift_)),
+      state_map_(std::make_unique<StateMap>(
+          std::min(aperture.size >> granule_shift_, kStateWindowGranules))),
+      state_(state_map_->bytes()),
+      state_granules_(state_map_->granules()),
       depot_(std::make_unique<Depot>()),
       registry_(std::make_shared<Registry>()) {
   registry_->owner = this;
-  LiveMap::View view = live_->view();
-  live_dir_ = view.dir;
-  live_leaf_shift_ = view.leaf_shift;
-  live_leaf_mask_ = (uint64_t{1} << view.leaf_shift) - 1;
 }
 
 IovaAllocator::~IovaAllocator() {
   std::lock_guard<std::mutex> lock(registry_->mu);
-  registry_->owner = nullptr;  // threads free their caches of this allocator on their own
+  // Threads free their caches of this allocator on their own. Until then no fast path may use
+  // them, even for a new allocator at the same address.
+  for (ThreadCache* tc : registry_->caches) tc->owner.store(nullptr, std::memory_order_relaxed);
+  registry_->owner = nullptr;
   registry_->caches.clear();
 }
 
@@ -115,6 +121,7 @@ IovaAllocator::ThreadCache* IovaAllocator::AttachThisThread() {
     found = new ThreadCache;
     found->allocator_id = id_;
     found->registry = registry_;
+    found->owner.store(this, std::memory_order_relaxed);
     {
       std::lock_guard<std::mutex> lock(registry_->mu);
       registry_->caches.push_back(found);
@@ -184,18 +191,26 @@ Result<DmaRange> IovaAllocator::AllocGeneral(uint64_t bytes, uint64_t limit_last
   }
 }
 
-Result<uint64_t> IovaAllocator::AllocForCache(uint64_t granules, uint64_t limit_last) {
+// A range for the cache path from the tree: inside the state map's window when it has room
+// (tracked there, owned by the cache), else anywhere below the limit as a general allocation.
+Result<IovaAllocator::CacheRange> IovaAllocator::AllocForCache(uint64_t granules,
+                                                               uint64_t limit_last) {
   const uint64_t bytes = granules << granule_shift_;
   const uint64_t align = std::bit_ceil(granules) << granule_shift_;
+  const uint64_t window_last = aperture_.base.value() + ((state_granules_ << granule_shift_) - 1);
   for (int attempt = 0;; ++attempt) {
     {
       std::lock_guard<std::mutex> lock(mu_);
-      auto base = tree_->Alloc(bytes, align, limit_last, IovaRangeTree::Owner::kCache);
+      auto base = tree_->Alloc(bytes, align, std::min(limit_last, window_last),
+                               IovaRangeTree::Owner::kCache);
       if (base.has_value()) {
-        uint64_t idx = (*base - aperture_.base.value()) >> granule_shift_;
-        live_->Ensure(idx);
-        live_->Set(idx, static_cast<uint8_t>(granules));
-        return *base;
+        state_map_->Set((*base - aperture_.base.value()) >> granule_shift_,
+                        static_cast<uint8_t>(granules));
+        return CacheRange{*base, false};
+      }
+      if (limit_last > window_last) {
+        base = tree_->Alloc(bytes, align, limit_last, IovaRangeTree::Owner::kUser);
+        if (base.has_value()) return CacheRange{*base, true};
       }
       if (attempt > 0) return Exhausted(bytes, aperture_, limit_last, tree_->free_bytes());
     }
@@ -203,48 +218,100 @@ Result<uint64_t> IovaAllocator::AllocForCache(uint64_t granules, uint64_t limit_
   }
 }
 
+// The calling thread's cache was asked to give its ranges back (Flush on another thread):
+// do it, and let the fast paths use the cache again. The request is cleared first, so one
+// that arrives meanwhile is honoured at the next call.
+void IovaAllocator::HonourGiveBack(ThreadCache* tc) {
+  if (tc->owner.load(std::memory_order_relaxed) == this) return;
+  tc->owner.store(this, std::memory_order_relaxed);
+  ReturnThreadMagazines(tc);
+}
+
+// Fills the empty loaded magazine: from the previous one when it is full, else from the depot.
+void IovaAllocator::Refill(ClassCache& cc, uint64_t cls) {
+  const uint64_t tally = IovaTally::Load(cc);
+  const int64_t net = IovaTally::Net(tally);
+  if (cc.prev != nullptr && cc.prev->full()) {
+    CopyBases(cc.bases, cc.prev->bases, kMagazineSize);
+    cc.prev->count = 0;
+    IovaTally::Set(cc, net, kMagazineSize);
+  } else if (IovaMagazine* full = depot_->Take(cls)) {
+    CopyBases(cc.bases, full->bases, full->count);
+    IovaTally::Set(cc, net, full->count);
+    if (cc.prev == nullptr) {
+      full->count = 0;
+      cc.prev = full;
+    } else {
+      delete full;
+    }
+    depot_exchanges_.fetch_add(1, std::memory_order_relaxed);
+  }
+}
+
+// Empties the full loaded magazine: into the previous one when it is empty, else the previous
+// one (full) goes to the depot (or the tree, when the depot is at capacity) and takes the
+// loaded one's contents.
+void IovaAllocator::Spill(ClassCache& cc, uint64_t cls) {
+  const int64_t net = IovaTally::Net(IovaTally::Load(cc));
+  if (cc.prev != nullptr && cc.prev->empty()) {
+    CopyBases(cc.prev->bases, cc.bases, kMagazineSize);
+    cc.prev->count = kMagazineSize;
+  } else {
+    IovaMagazine* spill = cc.prev;  // null or full
+    cc.prev = new IovaMagazine;
+    CopyBases(cc.prev->bases, cc.bases, kMagazineSize);
+    cc.prev->count = kMagazineSize;
+    if (spill != nullptr) {
+      if (depot_->Put(cls, spill)) {
+        depot_exchanges_.fetch_add(1, std::memory_order_relaxed);
+      } else {
+        ReturnToTree(spill->bases, spill->count);
+        delete spill;
+      }
+    }
+  }
+  IovaTally::Set(cc, net, 0);
+}
+
 Result<DmaRange> IovaAllocator::AllocCachedSlow(uint64_t granules, uint64_t limit_last,
                                                 ThreadCache* tc) {
   const uint64_t bytes = granules << granule_shift_;
   const uint64_t cls = granules - 1;
-  if (tc != nullptr && tc->reclaim.load(std::memory_order_relaxed)) {
-    tc->reclaim.store(false, std::memory_order_relaxed);
-    ReturnThreadMagazines(tc);
+  if (tc != nullptr && tc->owner.load(std::memory_order_relaxed) != this) {
+    HonourGiveBack(tc);
   } else if (tc != nullptr && limit_last >= aperture_last_) {
-    IovaMagazine*& loaded = tc->classes[cls].loaded;
-    IovaMagazine*& prev = tc->classes[cls].prev;
-    if (prev != nullptr && !prev->empty()) {
-      std::swap(loaded, prev);
-    } else if (IovaMagazine* full = depot_->Take(cls)) {
-      delete loaded;  // empty (the fast path found nothing in it)
-      loaded = full;
-      depot_exchanges_.fetch_add(1, std::memory_order_relaxed);
-    }
-    if (loaded != nullptr && !loaded->empty()) {
-      uint64_t base = loaded->bases[--loaded->count];
-      live_->Set((base - aperture_.base.value()) >> granule_shift_, static_cast<uint8_t>(granules));
-      ClassCache::Bump(tc->classes[cls].allocs);
+    ClassCache& cc = tc->classes[cls];
+    if (IovaTally::Count(IovaTally::Load(cc)) == 0) Refill(cc, cls);
+    const uint64_t tally = IovaTally::Load(cc);
+    if (const uint32_t n = IovaTally::Count(tally); n != 0) {
+      const uint64_t base = cc.bases[n - 1];
+      IovaTally::Set(cc, IovaTally::Net(tally) + 1, n - 1);
+      state_map_->Set((base - aperture_.base.value()) >> granule_shift_,
+                      static_cast<uint8_t>(granules));
+      ThreadCache::Bump(tc->hits);
       return DmaRange(DmaAddr(base), bytes);
     }
   }
-  uint64_t base = DMAKIT_TRY(AllocForCache(granules, limit_last));
+  CacheRange got = DMAKIT_TRY(AllocForCache(granules, limit_last));
   misses_.fetch_add(1, std::memory_order_relaxed);
-  if (tc != nullptr) {
-    ClassCache::Bump(tc->classes[cls].allocs);
-    ClassCache::Bump(tc->misses);
+  if (tc != nullptr && !got.general) {
+    ClassCache& cc = tc->classes[cls];
+    const uint64_t tally = IovaTally::Load(cc);
+    IovaTally::Set(cc, IovaTally::Net(tally) + 1, IovaTally::Count(tally));
   } else {
     general_allocated_.fetch_add(bytes);
   }
-  return DmaRange(DmaAddr(base), bytes);
+  return DmaRange(DmaAddr(got.base), bytes);
 }
 
 // Everything Free's inline fast path does not serve: errors, full magazines, the first call
-// of a thread, sizes beyond the cache.
+// of a thread, sizes beyond the cache, ranges outside the state map's window.
 Status IovaAllocator::FreeSlow(DmaRange range) {
   const uint64_t offset = range.base.value() - aperture_.base.value();  // huge if below
   const uint64_t granules = range.size >> granule_shift_;
   if (granules - 1 < kMaxCachedGranules && ((range.size | offset) & granule_mask_) == 0 &&
-      offset < aperture_.size && live_->Get(offset >> granule_shift_) == granules) {
+      (offset >> granule_shift_) < state_granules_ &&
+      state_map_->Get(offset >> granule_shift_) == granules) {
     return FreeCachedSlow(range, granules, ThisThreadCache());
   }
   return FreeGeneral(range);
@@ -258,34 +325,15 @@ Status IovaAllocator::FreeCachedSlow(DmaRange range, uint64_t granules, ThreadCa
     general_allocated_.fetch_sub(range.size);
     return Ok();
   }
-  if (tc->reclaim.load(std::memory_order_relaxed)) {
-    tc->reclaim.store(false, std::memory_order_relaxed);
-    ReturnThreadMagazines(tc);
-  }
+  HonourGiveBack(tc);
   const uint64_t cls = granules - 1;
-  IovaMagazine*& loaded = tc->classes[cls].loaded;
-  IovaMagazine*& prev = tc->classes[cls].prev;
-  if (loaded == nullptr) loaded = new IovaMagazine;
-  if (loaded->full()) {
-    if (prev != nullptr && prev->empty()) {
-      std::swap(loaded, prev);
-    } else {
-      IovaMagazine* spill = prev;  // null or full
-      prev = loaded;
-      loaded = new IovaMagazine;
-      if (spill != nullptr) {
-        if (depot_->Put(cls, spill)) {
-          depot_exchanges_.fetch_add(1, std::memory_order_relaxed);
-        } else {
-          ReturnToTree(spill->bases, spill->count);
-          delete spill;
-        }
-      }
-    }
-  }
-  live_->Set(idx, static_cast<uint8_t>(LiveMap::kCachedMark | granules));
-  loaded->bases[loaded->count++] = base;
-  ClassCache::Bump(tc->classes[cls].frees);
+  ClassCache& cc = tc->classes[cls];
+  if (IovaTally::Count(IovaTally::Load(cc)) == kMagazineSize) Spill(cc, cls);
+  const uint64_t tally = IovaTally::Load(cc);
+  const uint32_t n = IovaTally::Count(tally);
+  state_map_->Set(idx, static_cast<uint8_t>(StateMap::kCachedMark | granules));
+  cc.bases[n] = base;
+  IovaTally::Set(cc, IovaTally::Net(tally) - 1, n + 1);
   return Ok();
 }
 
@@ -298,26 +346,31 @@ Status IovaAllocator::FreeGeneral(DmaRange range) {
     return Ok();
   }
   return tree_->BadFreeError(range, [this](uint64_t base) {
-    uint8_t state = live_->Get((base - aperture_.base.value()) >> granule_shift_);
-    return state != 0 && (state & LiveMap::kCachedMark) == 0;
+    const uint64_t idx = (base - aperture_.base.value()) >> granule_shift_;
+    if (idx >= state_granules_) return false;
+    const uint8_t state = state_map_->Get(idx);
+    return state != 0 && (state & StateMap::kCachedMark) == 0;
   });
 }
 
 void IovaAllocator::ReturnToTree(const uint64_t* bases, uint32_t count) {
+  if (count == 0) return;
   std::lock_guard<std::mutex> lock(mu_);
   for (uint32_t i = 0; i < count; ++i) {
-    live_->Set((bases[i] - aperture_.base.value()) >> granule_shift_, 0);
+    state_map_->Set((bases[i] - aperture_.base.value()) >> granule_shift_, 0);
     tree_->Release(bases[i]);
   }
 }
 
 void IovaAllocator::ReturnThreadMagazines(ThreadCache* tc) {
   for (ClassCache& c : tc->classes) {
-    for (IovaMagazine** m : {&c.loaded, &c.prev}) {
-      if (*m == nullptr) continue;
-      ReturnToTree((*m)->bases, (*m)->count);
-      delete *m;
-      *m = nullptr;
+    const uint64_t tally = IovaTally::Load(c);
+    ReturnToTree(c.bases, IovaTally::Count(tally));
+    IovaTally::Set(c, IovaTally::Net(tally), 0);
+    if (c.prev != nullptr) {
+      ReturnToTree(c.prev->bases, c.prev->count);
+      delete c.prev;
+      c.prev = nullptr;
     }
   }
 }
@@ -337,7 +390,7 @@ void IovaAllocator::Flush() {
   FlushDepot();
   std::lock_guard<std::mutex> lock(registry_->mu);
   for (ThreadCache* other : registry_->caches) {
-    if (other != tc) other->reclaim.store(true, std::memory_order_relaxed);
+    if (other != tc) other->owner.store(nullptr, std::memory_order_relaxed);
   }
 }
 

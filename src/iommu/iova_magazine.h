@@ -9,6 +9,8 @@
 #include <mutex>
 #include <vector>
 
+#include <sys/mman.h>
+
 #include "dmakit/core/result.h"
 #include "dmakit/iommu/iova_allocator.h"
 
@@ -16,38 +18,51 @@ namespace dmakit {
 
 using IovaMagazine = iova_detail::Magazine;
 
+// Reading and rewriting a ClassCache's tally (see iova_detail::ClassCache). Owner thread only,
+// except Count/Net which stats may call from any thread on a loaded tally.
+struct IovaTally {
+  static constexpr unsigned kNetShift = iova_detail::ClassCache::kCountBits;
+
+  static uint32_t Count(uint64_t tally) {
+    return static_cast<uint32_t>(tally & iova_detail::ClassCache::kCountMask);
+  }
+  // Ranges of the class in callers' hands through this cache (negative when the thread freed
+  // more than it allocated).
+  static int64_t Net(uint64_t tally) {
+    const uint64_t high = (tally >> kNetShift) - Count(tally);
+    return static_cast<int64_t>(high << kNetShift) >> kNetShift;  // sign-extend
+  }
+  static uint64_t Make(int64_t net, uint32_t count) {
+    return ((static_cast<uint64_t>(net) + count) << kNetShift) | count;
+  }
+  static uint64_t Load(const iova_detail::ClassCache& cc) {
+    return cc.tally.load(std::memory_order_relaxed);
+  }
+  static void Set(iova_detail::ClassCache& cc, int64_t net, uint32_t count) {
+    cc.tally.store(Make(net, count), std::memory_order_relaxed);
+  }
+};
+
 // One thread's magazines for one allocator (the hot part, which the inline fast paths read, is
 // the base class). Only the owning thread touches the magazines; other threads read the
-// counters (stats) and set `reclaim` (Flush).
+// counters (stats) and clear `owner` (Flush, destruction).
 struct IovaAllocator::ThreadCache : iova_detail::ThreadCacheHot {
   uint64_t allocator_id = 0;
   std::shared_ptr<Registry> registry;
-  // Cached-size allocations of this thread that the tree served (written by the owner only).
-  std::atomic<uint64_t> misses{0};
 
   ~ThreadCache() {
-    for (iova_detail::ClassCache& c : classes) {
-      delete c.loaded;
-      delete c.prev;
-    }
+    for (iova_detail::ClassCache& c : classes) delete c.prev;
   }
-  // Bytes allocated minus freed through this cache (mod 2^64), and its cache hits.
+  // Bytes allocated minus freed through this cache (mod 2^64).
   uint64_t NetBytes(uint32_t granule_shift) const {
     uint64_t bytes = 0;
     for (uint64_t c = 0; c < kMaxCachedGranules; ++c) {
-      const uint64_t n = classes[c].allocs.load(std::memory_order_relaxed) -
-                         classes[c].frees.load(std::memory_order_relaxed);
+      const auto n = static_cast<uint64_t>(IovaTally::Net(IovaTally::Load(classes[c])));
       bytes += n * ((c + 1) << granule_shift);
     }
     return bytes;
   }
-  uint64_t Hits() const {
-    uint64_t allocs = 0;
-    for (const iova_detail::ClassCache& c : classes) {
-      allocs += c.allocs.load(std::memory_order_relaxed);
-    }
-    return allocs - misses.load(std::memory_order_relaxed);
-  }
+  uint64_t Hits() const { return hits.load(std::memory_order_relaxed); }
 };
 
 // The threads attached to one allocator. Outlives the allocator while a thread still holds a
@@ -94,69 +109,38 @@ struct IovaAllocator::Depot {
   }
 };
 
-// One state byte per granule of the aperture, in lazily allocated leaves, read and written
-// without a lock (relaxed atomics). Leaves are created under the allocator's mutex and
-// published with release/acquire, and never freed before the map.
-class IovaAllocator::LiveMap {
+// One state byte per granule of the first `granules` granules of the aperture, read and
+// written without a lock (relaxed atomics). The bytes are an anonymous private mapping: address
+// space reserved up front, zero pages committed by the OS as they are first written.
+class IovaAllocator::StateMap {
  public:
   // A range in a magazine: kCachedMark | granules. In a caller's hands: granules. Else 0.
   static constexpr uint8_t kCachedMark = IovaAllocator::kCachedMark;
 
-  explicit LiveMap(uint64_t granules) {
-    uint64_t leaf = std::min<uint64_t>(uint64_t{1} << kMaxLeafShift, granules);
-    leaf_shift_ = 0;
-    while ((uint64_t{1} << leaf_shift_) < leaf) ++leaf_shift_;
-    dir_size_ = ((granules - 1) >> leaf_shift_) + 1;
-    dir_ = static_cast<uint8_t**>(std::calloc(dir_size_, sizeof(uint8_t*)));
-    DMAKIT_CHECK(dir_ != nullptr, "out of memory for the IOVA state map");
+  explicit StateMap(uint64_t granules) : size_(granules) {
+    void* p = mmap(nullptr, size_, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    DMAKIT_CHECK(p != MAP_FAILED, "out of address space for the IOVA state map");
+    bytes_ = static_cast<uint8_t*>(p);
   }
-  ~LiveMap() {
-    for (uint64_t i = 0; i < dir_size_; ++i) std::free(dir_[i]);
-    std::free(dir_);
+  ~StateMap() { munmap(bytes_, size_); }
+  StateMap(const StateMap&) = delete;
+  StateMap& operator=(const StateMap&) = delete;
+
+  uint8_t* bytes() const { return bytes_; }
+  uint64_t granules() const { return size_; }
+
+  // Precondition: idx < granules().
+  uint8_t Get(uint64_t idx) const {
+    return std::atomic_ref<uint8_t>(bytes_[idx]).load(std::memory_order_relaxed);
   }
-  LiveMap(const LiveMap&) = delete;
-  LiveMap& operator=(const LiveMap&) = delete;
-
-  // The lock-free view that the allocator's fast path keeps by value (no pointer chase).
-  struct View {
-    uint8_t** dir;
-    unsigned leaf_shift;
-    uint8_t Get(uint64_t idx) const {
-      uint8_t* leaf =
-          std::atomic_ref<uint8_t*>(dir[idx >> leaf_shift]).load(std::memory_order_acquire);
-      if (leaf == nullptr) return 0;
-      return std::atomic_ref<uint8_t>(leaf[idx & ((uint64_t{1} << leaf_shift) - 1)])
-          .load(std::memory_order_relaxed);
-    }
-    void Set(uint64_t idx, uint8_t value) const {
-      uint8_t* leaf =
-          std::atomic_ref<uint8_t*>(dir[idx >> leaf_shift]).load(std::memory_order_acquire);
-      std::atomic_ref<uint8_t>(leaf[idx & ((uint64_t{1} << leaf_shift) - 1)])
-          .store(value, std::memory_order_relaxed);
-    }
-  };
-  View view() const { return View{dir_, leaf_shift_}; }
-
-  // Precondition: idx < granules.
-  uint8_t Get(uint64_t idx) const { return view().Get(idx); }
-  // Precondition: Ensure(idx) happened before (under the allocator's mutex, or earlier).
-  void Set(uint64_t idx, uint8_t value) { view().Set(idx, value); }
-  // Called with the allocator's mutex held.
-  void Ensure(uint64_t idx) {
-    std::atomic_ref<uint8_t*> slot(dir_[idx >> leaf_shift_]);
-    if (slot.load(std::memory_order_relaxed) != nullptr) return;
-    auto* leaf = static_cast<uint8_t*>(std::calloc(uint64_t{1} << leaf_shift_, 1));
-    DMAKIT_CHECK(leaf != nullptr, "out of memory for the IOVA state map");
-    slot.store(leaf, std::memory_order_release);
+  void Set(uint64_t idx, uint8_t value) {
+    std::atomic_ref<uint8_t>(bytes_[idx]).store(value, std::memory_order_relaxed);
   }
 
  private:
-  static constexpr unsigned kMaxLeafShift = 20;
-  uint64_t Mask() const { return (uint64_t{1} << leaf_shift_) - 1; }
-
-  unsigned leaf_shift_ = 0;
-  uint64_t dir_size_ = 0;
-  uint8_t** dir_ = nullptr;
+  uint64_t size_;
+  uint8_t* bytes_ = nullptr;
 };
 
 }  // namespace dmakit
