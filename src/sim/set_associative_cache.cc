@@ -11,7 +11,7 @@ namespace {
 constexpr uint64_t kMaxCacheSize = uint64_t{1} << 30;
 
 // A whole line: a constant-size memcpy per legal line size, which the compiler inlines.
-void CopyLine(uint8_t* dst, const uint8_t* src, uint32_t line_shift) {
+[[gnu::always_inline]] inline void CopyLine(uint8_t* dst, const uint8_t* src, uint32_t line_shift) {
   switch (line_shift) {
     case 4:
       std::memcpy(dst, src, 16);
@@ -83,17 +83,21 @@ size_t SetAssociativeCache::Find(uint64_t line) const {
 }
 
 size_t SetAssociativeCache::PickVictim(size_t first_slot) {
+  if (geometry_.policy == EvictionPolicy::kLru) {
+    // The first slot with the smallest stamp: an invalid one (stamp 0) if any, else the
+    // least recently used line.
+    size_t victim = first_slot;
+    for (size_t slot = first_slot + 1; slot < first_slot + ways_; ++slot) {
+      if (stamps_[slot] < stamps_[victim]) victim = slot;
+    }
+    return victim;
+  }
   for (size_t slot = first_slot; slot < first_slot + ways_; ++slot) {
     if (tags_[slot] == kInvalidTag) return slot;
   }
   switch (geometry_.policy) {
-    case EvictionPolicy::kLru: {
-      size_t victim = first_slot;
-      for (size_t slot = first_slot + 1; slot < first_slot + ways_; ++slot) {
-        if (stamps_[slot] < stamps_[victim]) victim = slot;
-      }
-      return victim;
-    }
+    case EvictionPolicy::kLru:
+      break;  // handled above
     case EvictionPolicy::kRandom:
       return first_slot + rng_.Below(ways_);
     case EvictionPolicy::kAdversarial: {
@@ -111,7 +115,7 @@ size_t SetAssociativeCache::PickVictim(size_t first_slot) {
 
 void SetAssociativeCache::WriteBack(size_t slot) {
   const uint64_t addr = tags_[slot] << line_shift_;
-  uint8_t* page = memory_.PageData(PhysAddr(addr));
+  uint8_t* page = WriteBackPage(addr);
   CopyLine(page + (addr & (kPageSize - 1)), LineData(slot), line_shift_);
   dirty_[slot] = 0;
   ++stats_.write_backs;
@@ -126,6 +130,10 @@ size_t SetAssociativeCache::Access(uint64_t line, bool overwrites_whole_line) {
       return slot;
     }
   }
+  return Miss(line, first, overwrites_whole_line);
+}
+
+size_t SetAssociativeCache::Miss(uint64_t line, size_t first, bool overwrites_whole_line) {
   ++stats_.misses;
   const size_t slot = PickVictim(first);
   if (tags_[slot] != kInvalidTag) {
@@ -203,17 +211,72 @@ Status SetAssociativeCache::Write(PhysAddr addr, std::span<const uint8_t> data) 
 Status SetAssociativeCache::SlowWrite(PhysAddr addr, std::span<const uint8_t> data) {
   DMAKIT_TRY(memory_.CheckRam(PhysRange(addr, data.size())));
   uint64_t a = addr.value();
-  size_t done = 0;
-  while (done < data.size()) {
-    const uint64_t offset = a & line_mask_;
-    const size_t n = std::min<uint64_t>(geometry_.line_size - offset, data.size() - done);
-    const size_t slot = Access(a >> line_shift_, n == geometry_.line_size);
-    std::memcpy(LineData(slot) + offset, data.data() + done, n);
+  const uint8_t* src = data.data();
+  size_t left = data.size();
+  // A partial line at either end merges with what the line holds; whole lines in between
+  // are written without a fill (the store replaces every byte) and copied at a constant size.
+  auto partial = [&](size_t n) {
+    const size_t slot = Access(a >> line_shift_, false);
+    std::memcpy(LineData(slot) + (a & line_mask_), src, n);
     dirty_[slot] = 1;
-    done += n;
     a += n;
+    src += n;
+    left -= n;
+  };
+  if (left > 0 && (a & line_mask_) != 0) {
+    partial(std::min<uint64_t>(geometry_.line_size - (a & line_mask_), left));
   }
+  if (left >= geometry_.line_size) {
+    const size_t lines = left >> line_shift_;
+    switch (line_shift_) {
+      case 4:
+        WriteWholeLines<16>(a, src, lines);
+        break;
+      case 5:
+        WriteWholeLines<32>(a, src, lines);
+        break;
+      case 6:
+        WriteWholeLines<64>(a, src, lines);
+        break;
+      case 7:
+        WriteWholeLines<128>(a, src, lines);
+        break;
+      default:
+        WriteWholeLines<256>(a, src, lines);
+        break;
+    }
+    a += lines << line_shift_;
+    src += lines << line_shift_;
+    left -= lines << line_shift_;
+  }
+  if (left > 0) partial(left);
   return Ok();
+}
+
+template <uint32_t kLineSize>
+void SetAssociativeCache::WriteWholeLines(uint64_t addr, const uint8_t* src, size_t lines) {
+  // The line data is written through uint8_t pointers, which may alias anything: with the
+  // members read into locals first, the loop keeps them in registers.
+  const uint64_t* const tags = tags_.data();
+  uint8_t* const dirty = dirty_.data();
+  uint64_t* const stamps = stamps_.data();
+  uint8_t* const data = data_.get();
+  const uint64_t set_mask = set_mask_;
+  const size_t ways = ways_;
+  uint64_t line = addr / kLineSize;
+  for (size_t i = 0; i < lines; ++i, ++line, src += kLineSize) {
+    const size_t first = (line & set_mask) * ways;
+    size_t slot = first;
+    while (slot < first + ways && tags[slot] != line) ++slot;
+    if (slot < first + ways) {
+      ++stats_.hits;
+      stamps[slot] = ++clock_;
+    } else {
+      slot = Miss(line, first, /*overwrites_whole_line=*/true);
+    }
+    std::memcpy(data + slot * kLineSize, src, kLineSize);
+    dirty[slot] = 1;
+  }
 }
 
 template <typename F>

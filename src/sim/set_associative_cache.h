@@ -46,12 +46,29 @@ class SetAssociativeCache final : public CpuCache {
   size_t Find(uint64_t line) const;
   // The slot holding `line`, filled from memory on a miss (not filled when the caller is about
   // to overwrite the whole line). Counts the hit or miss.
-  size_t Access(uint64_t line, bool overwrites_whole_line);
+  // The hit path is inline in the .cc's loops; a miss goes out of line to Miss.
+  inline size_t Access(uint64_t line, bool overwrites_whole_line);
+  // Picks and evicts a victim in the set starting at `first`, fills it unless the caller
+  // overwrites the whole line, and counts the miss.
+  size_t Miss(uint64_t line, size_t first, bool overwrites_whole_line);
   size_t PickVictim(size_t first_slot);
   void WriteBack(size_t slot);
+  // The host page of memory holding `addr`, for write-backs: consecutive write-backs mostly
+  // hit the same page, so the last one is remembered (memory never moves or frees a page).
+  uint8_t* WriteBackPage(uint64_t addr) {
+    const uint64_t page = addr >> kPageShift;
+    if (page != wb_page_) {
+      wb_data_ = memory_.PageData(PhysAddr(addr));
+      wb_page_ = page;
+    }
+    return wb_data_;
+  }
+  // An invalid slot has stamp 0, below every valid line's (the clock starts at 1), so the
+  // LRU victim search finds invalid slots first without a separate pass.
   void Drop(size_t slot) {
     tags_[slot] = kInvalidTag;
     dirty_[slot] = 0;
+    stamps_[slot] = 0;
   }
   uint8_t* LineData(size_t slot) { return data_.get() + (slot << line_shift_); }
   const uint8_t* LineData(size_t slot) const { return data_.get() + (slot << line_shift_); }
@@ -61,6 +78,9 @@ class SetAssociativeCache final : public CpuCache {
   void ForEachCached(uint64_t first, uint64_t last, F&& f);
   Status SlowRead(PhysAddr addr, std::span<uint8_t> out);
   Status SlowWrite(PhysAddr addr, std::span<const uint8_t> data);
+  // Stores `lines` whole lines from `src` at line-aligned `addr` (known to be RAM).
+  template <uint32_t kLineSize>
+  void WriteWholeLines(uint64_t addr, const uint8_t* src, size_t lines);
 
   CacheGeometry geometry_;
   PhysicalMemory& memory_;
@@ -74,6 +94,8 @@ class SetAssociativeCache final : public CpuCache {
   std::vector<uint64_t> stamps_;  // LRU: larger is more recent
   std::unique_ptr<uint8_t[]> data_;
   uint64_t clock_ = 0;
+  uint64_t wb_page_ = kInvalidTag;  // WriteBackPage's page number and its host data
+  uint8_t* wb_data_ = nullptr;
   Rng rng_;
   CacheStats stats_;
 };
