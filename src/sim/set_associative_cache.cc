@@ -133,7 +133,9 @@ size_t SetAssociativeCache::Access(uint64_t line, bool overwrites_whole_line) {
   return Miss(line, first, overwrites_whole_line);
 }
 
-size_t SetAssociativeCache::Miss(uint64_t line, size_t first, bool overwrites_whole_line) {
+// Flattened: the victim search and the write-back are this function's whole cost.
+[[gnu::flatten]] size_t SetAssociativeCache::Miss(uint64_t line, size_t first,
+                                                  bool overwrites_whole_line) {
   ++stats_.misses;
   const size_t slot = PickVictim(first);
   if (tags_[slot] != kInvalidTag) {
