@@ -154,8 +154,9 @@ BENCHMARK(BM_IovaPair)->Arg(64)->Arg(100);
 
 // The floor of any magazine design, for scale: a pop and a push of a per-thread stack of bases
 // with no validation, no state map, no counters and no Result, one size class. What
-// BM_IovaPair adds over this is the free's validation (state map), the stats counters and the
-// Result<> values.
+// BM_IovaPair adds over this is the owner check, the free's validation (one state byte), the
+// hit counter and the Result<> values (kept in memory between the calls, as the caller keeps
+// them). Target: a BM_IovaPair cached-size pair within 5 ns.
 void BM_BareMagazinePair(benchmark::State& state) {
   thread_local uint64_t bases[IovaAllocator::kMagazineSize];
   thread_local uint32_t count = 0;
