@@ -28,11 +28,14 @@ const std::string* Intern(std::string_view text) {
 
 }  // namespace
 
-Symbol::Symbol() {
-  static const std::string* empty = Intern("");
-  text_ = empty;
-}
+#if defined(__clang__)
+// clang 14 cannot evaluate libstdc++ 12's std::string constructor at compile time, so there
+// the empty text is initialised dynamically, before every default-priority initialiser.
+[[gnu::init_priority(101)]] const Symbol::EmptyText Symbol::kEmpty;
+#else
+constinit const Symbol::EmptyText Symbol::kEmpty;
+#endif
 
-Symbol::Symbol(std::string_view text) : text_(Intern(text)) {}
+Symbol::Symbol(std::string_view text) : text_(text.empty() ? &kEmpty.text : Intern(text)) {}
 
 }  // namespace dmakit

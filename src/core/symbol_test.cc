@@ -21,7 +21,14 @@ TEST(Symbol, SameTextSameSymbol) {
 TEST(Symbol, DefaultIsEmpty) {
   Symbol s;
   EXPECT_TRUE(s.empty());
-  EXPECT_EQ(s, Symbol(""));
+  EXPECT_EQ(s.str(), "");
+}
+
+TEST(Symbol, EmptyTextIsTheDefaultSymbol) {
+  EXPECT_EQ(Symbol(""), Symbol());
+  EXPECT_EQ(Symbol(std::string_view()), Symbol());
+  EXPECT_EQ(Symbol(std::string("x").substr(1)).c_str(), Symbol().c_str());
+  EXPECT_EQ(Symbol("").hash(), Symbol().hash());
 }
 
 TEST(Symbol, OrdersByText) {

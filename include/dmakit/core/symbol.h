@@ -11,9 +11,10 @@ namespace dmakit {
 
 class Symbol {
  public:
-  // The empty symbol.
-  Symbol();
-  // Interns `text` (thread-safe). The same text always gives the same Symbol.
+  // The empty symbol: no call, no lock (events default-construct several Symbols each).
+  Symbol() : text_(&kEmpty.text) {}
+  // Interns `text` (thread-safe). The same text always gives the same Symbol; the empty text
+  // gives the default Symbol.
   explicit Symbol(std::string_view text);
 
   const std::string& str() const { return *text_; }
@@ -27,6 +28,17 @@ class Symbol {
   size_t hash() const { return std::hash<const void*>{}(text_); }
 
  private:
+  // The empty text, constant-initialised (so a default Symbol is valid in any static
+  // initialiser) and never destroyed (nor in any static destructor), like interned texts.
+  struct EmptyText {
+    constexpr EmptyText() : text() {}
+    ~EmptyText() {}
+    union {
+      const std::string text;
+    };
+  };
+  static const EmptyText kEmpty;
+
   const std::string* text_;
 };
 
