@@ -261,7 +261,7 @@ std::vector<OwnershipTransition> Checker::HistoryOf(PhysAddr line) {
     collect(m);
     return true;
   });
-  for (const Mapping& m : retired_) collect(m);
+  for (uint32_t id : retired_) collect(mappings_.Retired(id));
   std::sort(all.begin(), all.end(), [](const auto& a, const auto& b) { return a.seq < b.seq; });
   all.erase(std::unique(all.begin(), all.end(),
                         [](const auto& a, const auto& b) { return a.seq == b.seq; }),
@@ -276,11 +276,14 @@ void Checker::Retire(uint32_t id) {
     mappings_.Remove(id);
     return;
   }
+  // The mapping stays in its slot (nothing is moved) until it leaves the ring.
+  mappings_.Retire(id);
   if (retired_.size() < options_.retired_kept) {
-    retired_.push_back(mappings_.Remove(id));
+    retired_.push_back(id);
     return;
   }
-  mappings_.RemoveInto(id, retired_[retired_next_]);
+  mappings_.Release(retired_[retired_next_]);
+  retired_[retired_next_] = id;
   retired_next_ = (retired_next_ + 1) % retired_.size();
 }
 

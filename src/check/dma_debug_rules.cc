@@ -37,7 +37,8 @@ bool Checker::CheckUnmanaged(const Event& e) {
 void Checker::OnMap(const Event& e) {
   if (e.failed) return;  // a mapping error: nothing was mapped
   CheckUnmanaged(e);
-  Mapping m;
+  // Built in its slot; not indexed until Insert, so the checks below do not see it.
+  Mapping& m = mappings_.Acquire();
   m.device = e.device;
   m.api = e.api;
   m.dma = e.dma;
@@ -57,9 +58,9 @@ void Checker::OnMap(const Event& e) {
   }
   CheckMapPlacement(e, m);
   if (m.tracks_overlap() && Enabled(RuleId::kOverlappingMapping)) CheckOverlap(e, m);
-  Mapping& stored = mappings_.Insert(std::move(m), Owner::kDevice);
-  stored.history.Push(OwnershipTransition{e.seq, e.kind, e.device, e.dir, Owner::kDevice,
-                                          DmaRange(stored.dma, stored.size), e.where, true});
+  mappings_.Insert(m, Owner::kDevice);
+  m.history.Push(OwnershipTransition{e.seq, e.kind, e.device, e.dir, Owner::kDevice,
+                                     DmaRange(m.dma, m.size), e.where, true});
 }
 
 void Checker::CheckMapPlacement(const Event& e, const Mapping& m) {
@@ -134,7 +135,7 @@ void Checker::CheckOverlap(const Event& e, const Mapping& m) {
 
 void Checker::OnAlloc(const Event& e) {
   if (e.failed) return;  // the allocation failed: nothing to track, nothing to leak
-  Mapping m;
+  Mapping& m = mappings_.Acquire();
   m.device = e.device;
   m.api = e.api;
   m.dma = e.dma;
@@ -147,9 +148,9 @@ void Checker::OnAlloc(const Event& e) {
   m.coherent_device = IsCoherent(e.device);
   m.pieces = MappingTable::PiecesOf(e, options_.line_size, &m.segments);
   Owner owner = e.api == MapApi::kCoherent ? Owner::kShared : Owner::kCpu;
-  Mapping& stored = mappings_.Insert(std::move(m), owner);
-  stored.history.Push(OwnershipTransition{e.seq, e.kind, e.device, e.dir, owner,
-                                          DmaRange(stored.dma, stored.size), e.where, true});
+  mappings_.Insert(m, owner);
+  m.history.Push(OwnershipTransition{e.seq, e.kind, e.device, e.dir, owner, DmaRange(m.dma, m.size),
+                                     e.where, true});
 }
 
 Mapping* Checker::MatchExact(const Event& e) {

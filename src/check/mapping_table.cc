@@ -65,7 +65,7 @@ absl::InlinedVector<MappingPiece, 1> MappingTable::PiecesOf(
   return pieces;
 }
 
-Mapping& MappingTable::Insert(Mapping&& m, Owner initial) {
+Mapping& MappingTable::Acquire() {
   uint32_t id;
   if (!free_.empty()) {
     id = free_.back();
@@ -74,13 +74,41 @@ Mapping& MappingTable::Insert(Mapping&& m, Owner initial) {
     id = static_cast<uint32_t>(slots_.size());
     slots_.emplace_back();
   }
+  Mapping& m = slots_[id];
+  m.id = id;
+  m.device = Symbol();
+  m.api = MapApi::kNone;
+  m.dma = DmaAddr();
+  m.size = 0;
+  m.dir = DmaDirection::kNone;
+  m.attrs = DmaAttrs();
+  m.cpu = CpuAddr();
+  m.nents = 0;
+  m.mapped_nents = 0;
+  m.seq = 0;
+  m.where = SourceLoc();
+  m.coherent_device = false;
+  m.needs_error_check = false;
+  m.error_checked = false;
+  m.error_reported = false;
+  m.release_reported = false;
+  m.segments.clear();
+  m.pieces.clear();
+  m.lines = LineOwnership();
+  m.history.Clear();
+  m.next_same_key_ = UINT32_MAX;
+  m.live_ = false;
+  return m;
+}
+
+Mapping& MappingTable::Insert(Mapping& m, Owner initial) {
+  const uint32_t id = m.id;
   uint64_t lines = 0;
   for (const MappingPiece& p : m.pieces) {
     if (p.size != 0)
       lines += LineNumber(p.phys.value() + p.size - 1) - LineNumber(p.phys.value()) + 1;
   }
   m.lines = LineOwnership(lines, initial);
-  m.id = id;
   auto [it, inserted] = exact_.try_emplace(Key{m.device, m.dma.value()}, id);
   m.next_same_key_ = inserted ? UINT32_MAX : it->second;
   it->second = id;
@@ -92,29 +120,22 @@ Mapping& MappingTable::Insert(Mapping&& m, Owner initial) {
       phys_.Insert(p.phys.value(), p.phys.value() + p.size, PieceRef{id, i});
     }
   }
-  slots_[id] = std::move(m);
+  m.live_ = true;
   ++live_;
-  return *slots_[id];
-}
-
-Mapping* MappingTable::Get(uint32_t id) {
-  if (id >= slots_.size() || !slots_[id]) return nullptr;
-  return &*slots_[id];
-}
-
-Mapping MappingTable::Remove(uint32_t id) {
-  Mapping m;
-  RemoveInto(id, m);
   return m;
 }
 
-void MappingTable::RemoveInto(uint32_t id, Mapping& out) {
-  out = std::move(*slots_[id]);
-  slots_[id].reset();
-  free_.push_back(id);
+Mapping* MappingTable::Get(uint32_t id) {
+  if (id >= slots_.size() || !slots_[id].live_) return nullptr;
+  return &slots_[id];
+}
+
+void MappingTable::Retire(uint32_t id) {
+  Mapping& m = slots_[id];
+  m.live_ = false;
   --live_;
-  Unindex(id, out);
-  out.next_same_key_ = UINT32_MAX;
+  Unindex(id, m);
+  m.next_same_key_ = UINT32_MAX;
 }
 
 void MappingTable::Unindex(uint32_t id, const Mapping& m) {
@@ -128,7 +149,7 @@ void MappingTable::Unindex(uint32_t id, const Mapping& m) {
       }
     } else {
       for (uint32_t cur = it->second; cur != UINT32_MAX;) {
-        Mapping& c = *slots_[cur];
+        Mapping& c = slots_[cur];
         if (c.next_same_key_ == id) {
           c.next_same_key_ = m.next_same_key_;
           break;
@@ -153,8 +174,8 @@ absl::InlinedVector<Mapping*, 2> MappingTable::FindExact(Symbol device, DmaAddr 
   absl::InlinedVector<Mapping*, 2> out;
   auto it = exact_.find(Key{device, dma.value()});
   if (it == exact_.end()) return out;
-  for (uint32_t cur = it->second; cur != UINT32_MAX; cur = slots_[cur]->next_same_key_) {
-    out.push_back(&*slots_[cur]);
+  for (uint32_t cur = it->second; cur != UINT32_MAX; cur = slots_[cur].next_same_key_) {
+    out.push_back(&slots_[cur]);
   }
   return out;
 }
@@ -162,7 +183,7 @@ absl::InlinedVector<Mapping*, 2> MappingTable::FindExact(Symbol device, DmaAddr 
 std::optional<MappingTable::Containing> MappingTable::FindContaining(Symbol device, DmaAddr addr) {
   // Fast path: most syncs name the handle itself.
   if (auto it = exact_.find(Key{device, addr.value()}); it != exact_.end()) {
-    Mapping& newest = *slots_[it->second];
+    Mapping& newest = slots_[it->second];
     for (const DmaRange& s : newest.segments) {
       if (s.Contains(addr)) return Containing{&newest, s};
     }
@@ -172,7 +193,7 @@ std::optional<MappingTable::Containing> MappingTable::FindContaining(Symbol devi
   std::optional<Containing> best;
   d->second.ForEachOverlap(
       addr.value(), addr.value() + 1, [&](uint64_t begin, uint64_t end, uint32_t id) {
-        Mapping& m = *slots_[id];
+        Mapping& m = slots_[id];
         if (!best || m.seq > best->mapping->seq) {
           best = Containing{&m, DmaRange::FromBounds(DmaAddr(begin), DmaAddr(end))};
         }
@@ -185,10 +206,10 @@ std::vector<uint32_t> MappingTable::LiveIds() const {
   std::vector<uint32_t> ids;
   ids.reserve(live_);
   for (uint32_t i = 0; i < slots_.size(); ++i) {
-    if (slots_[i]) ids.push_back(i);
+    if (slots_[i].live_) ids.push_back(i);
   }
   std::sort(ids.begin(), ids.end(),
-            [&](uint32_t a, uint32_t b) { return slots_[a]->seq < slots_[b]->seq; });
+            [&](uint32_t a, uint32_t b) { return slots_[a].seq < slots_[b].seq; });
   return ids;
 }
 

@@ -161,9 +161,9 @@ class Checker final : public EventSink {
   bool line_size_from_platform_;  // the caller left line_size 0
   std::vector<StaleHit> stale_hits_;
   MappingTable mappings_;
-  // The last retired_kept unmapped mappings, a ring (filled in place: no allocation per unmap
-  // once full); retired_next_ is the slot the next one goes to.
-  std::vector<Mapping> retired_;
+  // Slot ids of the last retired_kept unmapped mappings (retired in mappings_, released when
+  // they leave), a ring; retired_next_ is the entry the next one goes to.
+  std::vector<uint32_t> retired_;
   size_t retired_next_ = 0;
   absl::flat_hash_map<Symbol, DeviceInfo, std::hash<Symbol>> devices_;
   absl::btree_map<uint64_t, uint64_t> ram_;  // begin -> end

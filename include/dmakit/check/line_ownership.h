@@ -65,6 +65,8 @@ class OwnershipHistory {
  public:
   static constexpr size_t kDepth = 4;
   void Push(const OwnershipTransition& t);
+  // Forgets every transition (a reused mapping slot starts empty).
+  void Clear() { count_ = 0; }
   size_t size() const { return count_ < kDepth ? count_ : kDepth; }
   // i = 0 is the oldest kept transition.
   const OwnershipTransition& at(size_t i) const;

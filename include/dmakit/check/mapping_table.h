@@ -34,6 +34,7 @@ struct MappingPiece {
   DmaRange dma_range() const { return DmaRange(dma, size); }
 };
 
+// A new field must also be reset in MappingTable::Acquire (slots are reused, not rebuilt).
 struct Mapping {
   uint32_t id = 0;
   Symbol device;
@@ -70,6 +71,7 @@ struct Mapping {
  private:
   friend class MappingTable;
   uint32_t next_same_key_ = UINT32_MAX;
+  bool live_ = false;  // indexed (Insert) and not yet retired
 };
 
 class MappingTable {
@@ -85,16 +87,27 @@ class MappingTable {
   static absl::InlinedVector<MappingPiece, 1> PiecesOf(const Event& map_event, uint64_t line_size,
                                                        absl::InlinedVector<DmaRange, 1>* segs);
 
-  // Indexes `m` (its pieces and segments must be set) and returns the stored mapping. Its
-  // line ownership is initialised to `initial` over all of its lines. `m` is moved into its
-  // slot once (a Mapping is a few hundred bytes).
-  Mapping& Insert(Mapping&& m, Owner initial);
+  // A free slot's mapping, every field at its default (its buffers kept from an earlier
+  // mapping, so nothing is built and moved in: a Mapping is a few hundred bytes), with its id
+  // set. It is not indexed: no lookup finds it until Insert. Any later Acquire may move it, so
+  // fill it and Insert it first.
+  Mapping& Acquire();
+  // Indexes `m`, the mapping of the last Acquire (its pieces and segments must be set), and
+  // returns it. Its line ownership is initialised to `initial` over all of its lines.
+  Mapping& Insert(Mapping& m, Owner initial);
+  // The live mapping `id`; nullptr when it is not live.
   Mapping* Get(uint32_t id);
-  // Removes and returns the mapping.
-  Mapping Remove(uint32_t id);
-  // Removes the mapping, moving it straight into `out` (one move instead of two when the
-  // caller keeps it in an existing object).
-  void RemoveInto(uint32_t id, Mapping& out);
+  // Drops live mapping `id` from every index; its slot stays readable by Retired(id), and is
+  // not reused, until Release(id).
+  void Retire(uint32_t id);
+  const Mapping& Retired(uint32_t id) const { return slots_[id]; }
+  // Makes retired mapping `id`'s slot free for reuse.
+  void Release(uint32_t id) { free_.push_back(id); }
+  // Retire and Release.
+  void Remove(uint32_t id) {
+    Retire(id);
+    Release(id);
+  }
   size_t size() const { return live_; }
 
   // Live mappings of `device` whose handle is exactly `dma`, newest first.
@@ -114,7 +127,7 @@ class MappingTable {
   void ForEachOnPhys(PhysRange range, F&& fn) {
     phys_.ForEachOverlap(range.base.value(), range.end().value(),
                          [&](uint64_t, uint64_t, const PieceRef& ref) {
-                           Mapping& m = *slots_[ref.id];
+                           Mapping& m = slots_[ref.id];
                            return fn(m, m.pieces[ref.piece]);
                          });
   }
@@ -154,8 +167,8 @@ class MappingTable {
   };
 
   uint64_t line_size_;
-  int line_shift_;  // log2(line_size_) when it is a power of two, else -1
-  std::vector<std::optional<Mapping>> slots_;
+  int line_shift_;              // log2(line_size_) when it is a power of two, else -1
+  std::vector<Mapping> slots_;  // live, retired (not yet released) or free (in free_)
   std::vector<uint32_t> free_;
   size_t live_ = 0;
   absl::flat_hash_map<Key, uint32_t> exact_;  // head of a chain through next_same_key_
