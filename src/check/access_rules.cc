@@ -191,11 +191,14 @@ void Checker::OnPageFree(const Event& e) {
   const uint64_t ls = options_.line_size;
   Mapping* hit = nullptr;
   PhysRange lines;
-  mappings_.ForEachOnPhys(range, [&](Mapping& m, const MappingPiece& p) {
-    hit = &m;
-    lines = range.Intersect(p.phys_range()).AlignOut(ls);
-    return false;
-  });
+  // Page-level filters first: most freed pages (page-table pages) were never mapped.
+  if (mappings_.MayHavePhys(range)) {
+    mappings_.ForEachOnPhys(range, [&](Mapping& m, const MappingPiece& p) {
+      hit = &m;
+      lines = range.Intersect(p.phys_range()).AlignOut(ls);
+      return false;
+    });
+  }
   if (hit != nullptr) {
     Violation v =
         Make(RuleId::kPageFreedWhileMapped, e, hit,
@@ -208,6 +211,7 @@ void Checker::OnPageFree(const Event& e) {
     Report(std::move(v));
     return;
   }
+  if (!iommu_.MayHavePhys(range.base.value(), range.end().value())) return;
   std::optional<std::pair<uint64_t, IommuState::Translation>> t;
   iommu_.ForEachOnPhys(range.base.value(), range.end().value(),
                        [&](uint64_t domain, const IommuState::Translation& tr) {

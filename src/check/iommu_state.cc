@@ -52,6 +52,7 @@ uint32_t IommuState::NewSlot(const Translation& t) {
 void IommuState::Insert(uint64_t domain, const Translation& t) {
   live_[domain][t.iova] = NewSlot(t);
   by_phys_.Insert(t.phys, t.phys + (t.end - t.iova), PhysRef{domain, t.iova});
+  phys_pages_.Add(t.phys, t.phys + (t.end - t.iova));
 }
 
 void IommuState::Map(uint64_t domain, const Translation& t) {
@@ -75,6 +76,7 @@ IommuState::Translations IommuState::MapIfFree(uint64_t domain, const Translatio
   ClearPending(domain, t.iova, t.end);
   m.emplace_hint(next, t.iova, NewSlot(t));
   by_phys_.Insert(t.phys, t.phys + (t.end - t.iova), PhysRef{domain, t.iova});
+  phys_pages_.Add(t.phys, t.phys + (t.end - t.iova));
   return out;
 }
 

@@ -118,6 +118,7 @@ Mapping& MappingTable::Insert(Mapping& m, Owner initial) {
     for (uint32_t i = 0; i < m.pieces.size(); ++i) {
       const MappingPiece& p = m.pieces[i];
       phys_.Insert(p.phys.value(), p.phys.value() + p.size, PieceRef{id, i});
+      phys_pages_.Add(p.phys.value(), p.phys.value() + p.size);
     }
   }
   m.live_ = true;

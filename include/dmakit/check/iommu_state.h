@@ -19,6 +19,7 @@
 #include <absl/container/flat_hash_map.h>
 #include <absl/container/inlined_vector.h>
 
+#include "dmakit/check/page_filter.h"
 #include "dmakit/check/range_index.h"
 #include "dmakit/core/addr_range.h"
 #include "dmakit/core/source_loc.h"
@@ -84,6 +85,10 @@ class IommuState {
     });
   }
 
+  // False only when no live translation's physical range overlaps [phys, end) (a cheap
+  // page-level test, see PageFilter; true does not mean one does).
+  bool MayHavePhys(uint64_t phys, uint64_t end) const { return phys_pages_.MayTouch(phys, end); }
+
  private:
   struct PhysRef {
     uint64_t domain;
@@ -115,6 +120,7 @@ class IommuState {
   std::vector<Pending> pending_slots_;
   std::vector<uint32_t> free_pending_;
   RangeIndex<PhysRef> by_phys_;
+  PageFilter phys_pages_;  // pages by_phys_ ever held a translation on
   bool has_unmanaged_ = false;
 };
 

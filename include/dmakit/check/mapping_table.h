@@ -15,6 +15,7 @@
 #include <absl/container/inlined_vector.h>
 
 #include "dmakit/check/line_ownership.h"
+#include "dmakit/check/page_filter.h"
 #include "dmakit/check/range_index.h"
 #include "dmakit/core/addr_range.h"
 #include "dmakit/core/event.h"
@@ -132,6 +133,12 @@ class MappingTable {
                          });
   }
 
+  // False only when no live mapping's piece overlaps `range` (a cheap page-level test, see
+  // PageFilter; true does not mean one does).
+  bool MayHavePhys(PhysRange range) const {
+    return phys_pages_.MayTouch(range.base.value(), range.end().value());
+  }
+
   // Ids of every live mapping, in map order (seq).
   std::vector<uint32_t> LiveIds() const;
 
@@ -174,6 +181,7 @@ class MappingTable {
   absl::flat_hash_map<Key, uint32_t> exact_;  // head of a chain through next_same_key_
   absl::flat_hash_map<Symbol, RangeIndex<uint32_t>, SymbolHash> by_dma_;
   RangeIndex<PieceRef> phys_;
+  PageFilter phys_pages_;  // pages phys_ ever held a piece on
 };
 
 }  // namespace dmakit
