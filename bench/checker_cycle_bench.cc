@@ -20,6 +20,7 @@
 #include <tuple>
 #include <utility>
 
+#include "bench_setup.h"
 #include "dmakit/check/checker.h"
 #include "dmakit/dma/dma_device.h"
 #include "dmakit/dma/dma_system.h"
@@ -32,22 +33,6 @@ namespace {
 
 constexpr uint64_t kBufSize = 2048;
 constexpr DmaDirection kDir = DmaDirection::kFromDevice;
-
-template <typename T>
-T Must(Result<T> r) {
-  if (!r.ok()) {
-    std::fprintf(stderr, "checker_cycle_bench setup: %s\n", r.error().ToString().c_str());
-    std::abort();
-  }
-  return std::move(r).value();
-}
-
-void Must(const Status& s) {
-  if (!s.ok()) {
-    std::fprintf(stderr, "checker_cycle_bench setup: %s\n", s.error().ToString().c_str());
-    std::abort();
-  }
-}
 
 struct Rig {
   std::unique_ptr<Soc> soc;

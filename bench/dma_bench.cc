@@ -10,6 +10,7 @@
 #include <memory>
 #include <vector>
 
+#include "bench_setup.h"
 #include "dmakit/dma/dma_device.h"
 #include "dmakit/dma/dma_system.h"
 #include "dmakit/iommu/iommu.h"
@@ -20,15 +21,6 @@ namespace dmakit {
 namespace {
 
 constexpr DmaDirection kBidi = DmaDirection::kBidirectional;
-
-template <typename T>
-T Must(Result<T> r) {
-  if (!r.ok()) {
-    std::fprintf(stderr, "dma_bench setup: %s\n", r.error().ToString().c_str());
-    std::abort();
-  }
-  return std::move(r).value();
-}
 
 struct Rig {
   std::unique_ptr<Soc> soc;

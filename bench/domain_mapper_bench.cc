@@ -12,6 +12,7 @@
 #include <memory>
 #include <vector>
 
+#include "bench_setup.h"
 #include "dmakit/dma/dma_system.h"
 #include "dmakit/dma/domain_mapper.h"
 #include "dmakit/iommu/iommu.h"
@@ -24,22 +25,6 @@ namespace {
 constexpr DmaDirection kBidi = DmaDirection::kBidirectional;
 constexpr DmaAddr kIova(0x4000'0000);
 const IoProt kRw = IoProt::kRead | IoProt::kWrite;
-
-template <typename T>
-T Must(Result<T> r) {
-  if (!r.ok()) {
-    std::fprintf(stderr, "domain_mapper_bench setup: %s\n", r.error().ToString().c_str());
-    std::abort();
-  }
-  return std::move(r).value();
-}
-
-void Must(Status st) {
-  if (!st.ok()) {
-    std::fprintf(stderr, "domain_mapper_bench: %s\n", st.error().ToString().c_str());
-    std::abort();
-  }
-}
 
 struct Rig {
   std::unique_ptr<Soc> soc;

@@ -14,6 +14,7 @@
 #include <memory>
 #include <vector>
 
+#include "bench_setup.h"
 #include "dmakit/check/checker.h"
 #include "dmakit/dma/dma_system.h"
 #include "dmakit/gpu/gpu_device.h"
@@ -26,22 +27,6 @@ namespace {
 
 constexpr uint32_t kMiB = 1 << 20;
 constexpr uint64_t kReadBack = 64 * 1024;
-
-template <typename T>
-T Must(Result<T> r) {
-  if (!r.ok()) {
-    std::fprintf(stderr, "gpu_bench: %s\n", r.error().ToString().c_str());
-    std::abort();
-  }
-  return std::move(r).value();
-}
-
-void Must(Status st) {
-  if (!st.ok()) {
-    std::fprintf(stderr, "gpu_bench: %s\n", st.error().ToString().c_str());
-    std::abort();
-  }
-}
 
 DeviceNode Node(std::string name, std::string parent, std::optional<IommuAttachment> iommu) {
   DeviceNode n;
