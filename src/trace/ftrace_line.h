@@ -11,13 +11,17 @@ struct FtraceLine {
   enum class Shape {
     kEvent,      // event and fields are set
     kSkip,       // blank, comment, trace-cmd header
-    kLost,       // "CPU:N [LOST M EVENTS]": lost is set
+    kLost,       // the kernel lost events before this point: lost is set (0: it did not
+                 // say how many); the tracefs header of an overwritten buffer is one too
     kMalformed,  // reason is set
   };
   Shape shape = Shape::kSkip;
   std::string_view event;
   std::string_view fields;
   uint64_t lost = 0;
+  // The [cpu] of an event, the N of "CPU:N [...]"; kNoCpu for other shapes and the header.
+  static constexpr uint32_t kNoCpu = ~uint32_t{0};
+  uint32_t cpu = kNoCpu;
   const char* reason = "";
 };
 

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <vector>
+
 #include "trace/ftrace_decoder.h"
 #include "trace/ftrace_line.h"
 #include "trace/line_splitter.h"
@@ -35,7 +37,7 @@ class FtraceLineHandler final : public trace_internal::LineHandler {
       case FtraceLine::Shape::kSkip:
         return true;
       case FtraceLine::Shape::kLost:
-        summary.lost += line.lost;
+        run_.Lost(number, line.lost, LastSeqOf(line.cpu));
         return true;
       case FtraceLine::Shape::kMalformed:
         return run_.Malformed(number, line.reason);
@@ -51,6 +53,10 @@ class FtraceLineHandler final : public trace_internal::LineHandler {
         break;
     }
     event_.seq = ++summary.events;
+    if (line.cpu < kCpusTracked) {
+      if (line.cpu >= last_seq_.size()) last_seq_.resize(line.cpu + 1, 0);
+      last_seq_[line.cpu] = event_.seq;
+    }
     event_.where = where_;
     event_.where.line = number;
     sink_.OnEvent(event_);
@@ -60,6 +66,11 @@ class FtraceLineHandler final : public trace_internal::LineHandler {
   Result<TraceReadSummary> Finish() && { return std::move(run_).Finish(); }
 
  private:
+  // A gap of CPU n lies after n's last event; CPUs beyond this bound (or a gap naming none)
+  // are taken as possibly before every event.
+  static constexpr uint32_t kCpusTracked = 4096;
+  uint64_t LastSeqOf(uint32_t cpu) const { return cpu < last_seq_.size() ? last_seq_[cpu] : 0; }
+
   const TraceReadOptions& options_;
   EventSink& sink_;
   trace_internal::ReadRun run_;
@@ -67,6 +78,7 @@ class FtraceLineHandler final : public trace_internal::LineHandler {
   SourceLoc where_;
   FtraceLine line_;
   Event event_;
+  std::vector<uint64_t> last_seq_;  // by cpu: the seq of its newest delivered event
 };
 
 }  // namespace

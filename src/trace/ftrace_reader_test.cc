@@ -134,7 +134,12 @@ TEST(FtraceReader, TraceCmdPrefixAndOlderFormatsDecode) {
       << (r.summary.problems.empty() ? "" : r.summary.problems[0].message);
   EXPECT_EQ(r.summary.lost, 17u);
   EXPECT_EQ(r.summary.ToString(),
-            "12 lines, 7 events, 1 unknown (sched_switch: 1), 0 malformed, 17 lost by the kernel");
+            "12 lines, 7 events, 1 unknown (sched_switch: 1), 0 malformed, 17 lost by the kernel "
+            "in 1 gap");
+  // Line 11's gap is CPU 2's: its lost events came after CPU 2's newest event (#7, line 10).
+  ASSERT_EQ(r.summary.losses.size(), 1u);
+  EXPECT_EQ(r.summary.losses[0],
+            (EventLoss{.since_seq = 7, .after_seq = 7, .count = 17, .line = 11}));
   EXPECT_EQ(r.summary.unknown, 1u);
   EXPECT_EQ(r.summary.unknown_by_name.at("sched_switch"), 1u);
   ASSERT_EQ(r.events.size(), 7u);
@@ -158,6 +163,92 @@ TEST(FtraceReader, TraceCmdPrefixAndOlderFormatsDecode) {
   EXPECT_EQ(r.events[5].dir, DmaDirection::kBidirectional);
   EXPECT_EQ(r.events[5].cpu, CpuAddr(0xffff000012340000));
   EXPECT_EQ(r.events[6].kind, EventKind::kDmaFree);
+}
+
+// A tracefs-style line of CPU `cpu` mapping one page, for hand-built traces.
+std::string MapLine(int cpu, uint64_t dma) {
+  return fmt::format(
+      "  t-1 [{:03}] ..... 10.{:06}: dma_map_page: dev dir=TO_DEVICE dma_addr={:x} size=4096 "
+      "phys_addr=81000000 attrs=\n",
+      cpu, dma & 0xffff, dma);
+}
+
+Read ReadText(const std::string& text) {
+  EventLog log;
+  Result<TraceReadSummary> s = ReadFtrace(text, log, Named("gaps.txt"));
+  EXPECT_TRUE(s.ok()) << s.error().ToString();
+  return Read{log.events(), s.ok() ? *s : TraceReadSummary{}};
+}
+
+TEST(FtraceReader, LostEventsGapLiesAfterTheSameCpusPreviousEvent) {
+  const std::string text = MapLine(0, 0x1000) + MapLine(1, 0x2000) + MapLine(0, 0x3000) +
+                           "CPU:1 [LOST 5 EVENTS]\n" + MapLine(1, 0x4000) +
+                           "CPU:7 [LOST 2 EVENTS]\n" + MapLine(7, 0x5000);
+  const Read r = ReadText(text);
+  EXPECT_EQ(r.summary.malformed, 0u);
+  ASSERT_EQ(r.events.size(), 5u);
+  EXPECT_EQ(r.summary.lost, 7u);
+  ASSERT_EQ(r.summary.losses.size(), 2u);
+  // CPU 1's events #2 and #4: its 5 lost events lie between them, maybe before #3 (CPU 0's).
+  EXPECT_EQ(r.summary.losses[0],
+            (EventLoss{.since_seq = 2, .after_seq = 3, .count = 5, .line = 4}));
+  // CPU 7 had no event before its gap: the lost ones may precede every event.
+  EXPECT_EQ(r.summary.losses[1],
+            (EventLoss{.since_seq = 0, .after_seq = 4, .count = 2, .line = 6}));
+  EXPECT_EQ(r.summary.ToString(),
+            "7 lines, 5 events, 0 unknown, 0 malformed, 7 lost by the kernel in 2 gaps");
+}
+
+TEST(FtraceReader, TraceCmdDroppedEventsAreGapsOfKnownOrUnknownSize) {
+  const std::string text = MapLine(0, 0x1000) + "CPU:0 [3 EVENTS DROPPED]\n" + MapLine(0, 0x2000) +
+                           "CPU:0 [EVENTS DROPPED]\n" + MapLine(0, 0x3000);
+  const Read r = ReadText(text);
+  EXPECT_EQ(r.summary.malformed, 0u);
+  ASSERT_EQ(r.summary.losses.size(), 2u);
+  EXPECT_EQ(r.summary.losses[0],
+            (EventLoss{.since_seq = 1, .after_seq = 1, .count = 3, .line = 2}));
+  EXPECT_EQ(r.summary.losses[1],
+            (EventLoss{.since_seq = 2, .after_seq = 2, .count = 0, .line = 4}));
+  EXPECT_EQ(r.summary.lost, 3u);
+  EXPECT_EQ(r.summary.ToString(),
+            "5 lines, 3 events, 0 unknown, 0 malformed, at least 3 lost by the kernel in 2 gaps");
+}
+
+TEST(FtraceReader, AdjacentGapsMergeIntoOne) {
+  const std::string text = MapLine(0, 0x1000) + MapLine(1, 0x2000) +
+                           "CPU:1 [LOST 4 EVENTS]\nCPU:0 [LOST 6 EVENTS]\n" + MapLine(0, 0x3000) +
+                           "CPU:0 [LOST 1 EVENTS]\nCPU:0 [EVENTS DROPPED]\n";
+  const Read r = ReadText(text);
+  ASSERT_EQ(r.summary.losses.size(), 2u);
+  // The widest window of the two; sizes add up.
+  EXPECT_EQ(r.summary.losses[0],
+            (EventLoss{.since_seq = 1, .after_seq = 2, .count = 10, .line = 3}));
+  // One of unknown size makes the merged size unknown.
+  EXPECT_EQ(r.summary.losses[1],
+            (EventLoss{.since_seq = 3, .after_seq = 3, .count = 0, .line = 6}));
+}
+
+TEST(FtraceReader, OverwrittenTracefsBufferIsAGapBeforeEveryEvent) {
+  const std::string full =
+      "# tracer: nop\n#\n# entries-in-buffer/entries-written: 2/2   #P:8\n" + MapLine(0, 1);
+  EXPECT_TRUE(ReadText(full).summary.losses.empty());
+  const std::string overwritten =
+      "# tracer: nop\n#\n# entries-in-buffer/entries-written: 2/250   #P:8\n" + MapLine(0, 1);
+  const Read r = ReadText(overwritten);
+  EXPECT_EQ(r.summary.malformed, 0u);
+  ASSERT_EQ(r.summary.losses.size(), 1u);
+  EXPECT_EQ(r.summary.losses[0],
+            (EventLoss{.since_seq = 0, .after_seq = 0, .count = 248, .line = 3}));
+  EXPECT_EQ(r.summary.lost, 248u);
+}
+
+TEST(FtraceReader, GarbledGapLinesAreMalformedNotGaps) {
+  for (const char* bad : {"CPU:x [LOST 5 EVENTS]", "CPU:1 [LOST five EVENTS]",
+                          "CPU:1 [LOST 5 EVENT]", "CPU:1 [5 EVENTS LOST]"}) {
+    const Read r = ReadText(MapLine(0, 1) + bad + "\n");
+    EXPECT_TRUE(r.summary.losses.empty()) << bad;
+    EXPECT_EQ(r.summary.malformed, 1u) << bad;
+  }
 }
 
 TEST(FtraceReader, IommuEventsDecodeOldAndNewFormats) {

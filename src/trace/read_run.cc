@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 namespace dmakit {
 
 std::string TraceReadSummary::ToString() const {
@@ -16,7 +18,12 @@ std::string TraceReadSummary::ToString() const {
     s += ")";
   }
   s += fmt::format(", {} malformed", malformed);
-  if (lost != 0) s += fmt::format(", {} lost by the kernel", lost);
+  if (!losses.empty()) {
+    bool unknown_size = false;
+    for (const EventLoss& l : losses) unknown_size |= l.count == 0;
+    s += fmt::format(", {}{} lost by the kernel in {} gap{}", unknown_size ? "at least " : "", lost,
+                     losses.size(), losses.size() == 1 ? "" : "s");
+  }
   return s;
 }
 
@@ -43,6 +50,21 @@ bool ReadRun::Unknown(uint32_t line, std::string_view name) {
   }
   if (!options_.strict) return true;  // unknown events are expected in real traces
   return Problem(line, fmt::format("{}:{}: unknown event '{}'", file_name_, line, name));
+}
+
+void ReadRun::Lost(uint32_t line, uint64_t count, uint64_t since_seq) {
+  summary_.lost += count;
+  const uint64_t after = summary_.events;
+  std::vector<EventLoss>& losses = summary_.losses;
+  if (!losses.empty() && losses.back().after_seq == after) {
+    // No event between the two gaps: one gap. Its size is unknown if either's is.
+    EventLoss& last = losses.back();
+    last.since_seq = std::min(last.since_seq, since_seq);
+    last.count = last.count == 0 || count == 0 ? 0 : last.count + count;
+    return;
+  }
+  losses.push_back(EventLoss{
+      .since_seq = std::min(since_seq, after), .after_seq = after, .count = count, .line = line});
 }
 
 bool ReadRun::Problem(uint32_t line, std::string message) {

@@ -21,6 +21,10 @@ class ReadRun {
   // Records a well-formed line naming an event the reader does not map.
   bool Unknown(uint32_t line, std::string_view name);
 
+  // Records a gap the trace reports at `line`: `count` events lost (0: unknown) after event
+  // `since_seq` and before the next event delivered.
+  void Lost(uint32_t line, uint64_t count, uint64_t since_seq);
+
   TraceReadSummary& summary() { return summary_; }
   const std::string& file_name() const { return file_name_; }
   // The summary, or the strict-mode error.

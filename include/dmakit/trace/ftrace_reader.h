@@ -5,7 +5,11 @@
 //   <task>-<pid> [<cpu>] <flags> <timestamp>: <event>: <fields>     (tracefs)
 //   <task>-<pid> [<cpu>] <timestamp>: <event>: <fields>             (trace-cmd, no latency)
 // Skipped without a problem: blank lines, '#' comments, trace-cmd's "cpus=N" / "version = N"
-// / "CPU N is empty" header lines. "CPU:N [LOST M EVENTS]" adds M to TraceReadSummary::lost.
+// / "CPU N is empty" header lines. Gaps the kernel reports become TraceReadSummary::losses:
+// "CPU:N [LOST M EVENTS]" (tracefs), "CPU:N [M EVENTS DROPPED]" and "CPU:N [EVENTS DROPPED]"
+// (trace-cmd report, the last of unknown size), and a tracefs header
+// "# entries-in-buffer/entries-written: A/B" with B > A (the buffer overwrote its B - A oldest
+// events).
 //
 // Events mapped (the `dma` system, Linux 6.12 and later, every name it has had; `iommu`):
 //   dma_map_page, dma_map_resource, dma_map_phys   -> kDmaMap    api kPage / kResource / kPage

@@ -13,6 +13,8 @@
 #include <string>
 #include <vector>
 
+#include "dmakit/core/event_loss.h"
+
 namespace dmakit {
 
 struct TraceReadOptions {
@@ -40,11 +42,16 @@ struct TraceReadSummary {
   uint64_t events = 0;     // events delivered to the sink
   uint64_t unknown = 0;    // well-formed lines naming an event this reader does not map
   uint64_t malformed = 0;  // lines skipped because they could not be parsed
-  uint64_t lost = 0;       // events the kernel reported lost ("CPU:N [LOST M EVENTS]")
+  uint64_t lost = 0;       // events the kernel reported lost (the counts it gave)
+  // Every gap the trace reports, in order, each where it lies among the delivered events
+  // (EventLoss::after_seq). Gaps with no event between them are merged into one, so there
+  // are never more of them than events + 1.
+  std::vector<EventLoss> losses;
   std::map<std::string, uint64_t, std::less<>> unknown_by_name;  // bounded like problems
   std::vector<TraceProblem> problems;  // the first TraceReadOptions::max_problems_kept of them
 
-  // "1200 lines, 1100 events, 3 unknown (foo_event: 3), 2 malformed[, 17 lost by the kernel]"
+  // "1200 lines, 1100 events, 3 unknown (foo_event: 3), 2 malformed[, 17 lost by the kernel
+  // in 2 gaps]"; a gap of unknown size reads "at least 17 lost by the kernel in 3 gaps".
   std::string ToString() const;
 };
 
