@@ -1,5 +1,7 @@
 #include "dmakit/check/iommu_state.h"
 
+#include <algorithm>
+
 namespace dmakit {
 
 void IommuState::Attach(Symbol node, uint64_t domain, Symbol type) {
@@ -14,14 +16,20 @@ const IommuState::Attachment* IommuState::AttachmentOf(Symbol node) const {
   return it == attach_.end() ? nullptr : &it->second;
 }
 
-IommuState::LiveMap::const_iterator IommuState::FirstOverlap(const LiveMap& m,
-                                                             uint64_t iova) const {
-  auto it = m.upper_bound(iova);
-  if (it != m.begin()) {
-    auto prev = std::prev(it);
-    if (slots_[prev->second].end > iova) return prev;
-  }
-  return it;
+IommuState::Hits IommuState::Overlaps(const LiveMap& m, uint64_t iova, uint64_t end) {
+  Hits hits;
+  m.ForEachOverlap(iova, end, [&](uint64_t begin, uint64_t, uint32_t slot) {
+    hits.emplace_back(begin, slot);
+    return true;
+  });
+  std::reverse(hits.begin(), hits.end());  // reported by first IOVA descending
+  return hits;
+}
+
+IommuState::LiveMap& IommuState::LiveOf(uint64_t domain) {
+  auto [it, inserted] = live_.try_emplace(domain);
+  if (inserted) it->second.Disjoint();
+  return it->second;
 }
 
 IommuState::Translations IommuState::Overlapping(uint64_t domain, uint64_t iova,
@@ -29,10 +37,7 @@ IommuState::Translations IommuState::Overlapping(uint64_t domain, uint64_t iova,
   Translations out;
   auto d = live_.find(domain);
   if (d == live_.end() || iova >= end) return out;
-  const LiveMap& m = d->second;
-  for (auto it = FirstOverlap(m, iova); it != m.end() && it->first < end; ++it) {
-    out.push_back(slots_[it->second]);
-  }
+  for (auto [begin, slot] : Overlaps(d->second, iova, end)) out.push_back(slots_[slot]);
   return out;
 }
 
@@ -49,15 +54,16 @@ uint32_t IommuState::NewSlot(const Translation& t) {
   return slot;
 }
 
-void IommuState::Insert(uint64_t domain, const Translation& t) {
-  live_[domain][t.iova] = NewSlot(t);
-  by_phys_.Insert(t.phys, t.phys + (t.end - t.iova), PhysRef{domain, t.iova});
+void IommuState::Insert(LiveMap& live, uint64_t domain, const Translation& t) {
+  const uint32_t slot = NewSlot(t);
+  live.Insert(t.iova, t.end < t.iova ? t.iova : t.end, slot);
+  by_phys_.Insert(t.phys, t.phys + (t.end - t.iova), PhysRef{domain, t.iova, slot});
   phys_pages_.Add(t.phys, t.phys + (t.end - t.iova));
 }
 
 void IommuState::Map(uint64_t domain, const Translation& t) {
   ClearPending(domain, t.iova, t.end);
-  Insert(domain, t);
+  Insert(LiveOf(domain), domain, t);
 }
 
 IommuState::Translations IommuState::MapIfFree(uint64_t domain, const Translation& t) {
@@ -66,17 +72,11 @@ IommuState::Translations IommuState::MapIfFree(uint64_t domain, const Translatio
     Map(domain, t);
     return out;
   }
-  LiveMap& m = live_[domain];
-  // upper_bound is both where the overlap search starts and where `t` goes: one descent.
-  const auto next = m.upper_bound(t.iova);
-  auto it = next;
-  if (it != m.begin() && slots_[std::prev(it)->second].end > t.iova) it = std::prev(it);
-  for (; it != m.end() && it->first < t.end; ++it) out.push_back(slots_[it->second]);
+  LiveMap& live = LiveOf(domain);
+  for (auto [begin, slot] : Overlaps(live, t.iova, t.end)) out.push_back(slots_[slot]);
   if (!out.empty()) return out;
   ClearPending(domain, t.iova, t.end);
-  m.emplace_hint(next, t.iova, NewSlot(t));
-  by_phys_.Insert(t.phys, t.phys + (t.end - t.iova), PhysRef{domain, t.iova});
-  phys_pages_.Add(t.phys, t.phys + (t.end - t.iova));
+  Insert(live, domain, t);
   return out;
 }
 
@@ -86,26 +86,26 @@ IommuState::Translations IommuState::Unmap(uint64_t domain, uint64_t iova, uint6
   auto d = live_.find(domain);
   if (d == live_.end() || iova >= end) return hit;
   LiveMap& live = d->second;
-  auto first = FirstOverlap(live, iova);
-  auto last = first;
-  for (; last != live.end() && last->first < end; ++last) {
-    hit.push_back(slots_[last->second]);
-    free_slots_.push_back(last->second);
+  const Hits found = Overlaps(live, iova, end);
+  if (found.empty()) return hit;
+  for (auto [begin, slot] : found) {
+    hit.push_back(slots_[slot]);
+    live.Erase(begin, slot);
+    free_slots_.push_back(slot);
   }
-  if (hit.empty()) return hit;
-  live.erase(first, last);
-  for (const Translation& t : hit) {
-    by_phys_.Erase(t.phys, PhysRef{domain, t.iova});
+  for (size_t i = 0; i < found.size(); ++i) {
+    const Translation& t = hit[i];
+    by_phys_.Erase(t.phys, PhysRef{domain, t.iova, found[i].second});
     if (t.iova < iova) {  // keep the head
       Translation head = t;
       head.end = iova;
-      Insert(domain, head);
+      Insert(live, domain, head);
     }
     if (t.end > end) {  // keep the tail
       Translation tail = t;
       tail.phys = t.phys + (end - t.iova);
       tail.iova = end;
-      Insert(domain, tail);
+      Insert(live, domain, tail);
     }
   }
   uint32_t slot;

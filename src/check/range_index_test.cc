@@ -127,5 +127,99 @@ TEST(RangeIndex, ARangePushedOutOfTheNurseryIsStillFoundAndErased) {
   EXPECT_EQ(index.size(), RangeIndex<int>::kNursery - 1);
 }
 
+// Model of the index: live ranges in insertion order; the hits a query must report, in the
+// index's order (begin descending, newest first on equal begins).
+struct Model {
+  std::vector<Hit> live;  // insertion order
+  std::vector<Hit> Query(uint64_t qb, uint64_t qe) const {
+    std::vector<Hit> out;
+    for (size_t i = live.size(); i-- > 0;) {
+      if (std::get<0>(live[i]) < qe && std::get<1>(live[i]) > qb) out.push_back(live[i]);
+    }
+    std::stable_sort(out.begin(), out.end(),
+                     [](const Hit& a, const Hit& b) { return std::get<0>(a) > std::get<0>(b); });
+    return out;
+  }
+};
+
+std::vector<Hit> Ordered(const RangeIndex<int>& index, uint64_t begin, uint64_t end) {
+  std::vector<Hit> hits;
+  index.ForEachOverlap(begin, end, [&](uint64_t b, uint64_t e, int v) {
+    hits.emplace_back(b, e, v);
+    return true;
+  });
+  return hits;
+}
+
+// Queries interleaved with inserts and erases, many of them at the same few places (a gap a
+// query proved empty is reused by later queries until a range enters the tree): every query
+// reports what a linear scan reports, in the same order.
+RC_GTEST_PROP(RangeIndex, InterleavedQueriesMatchALinearScan, ()) {
+  RangeIndex<int> index;
+  Model model;
+  const int steps = *rc::gen::inRange(1, 200);
+  for (int i = 0; i < steps; ++i) {
+    const int op = *rc::gen::inRange(0, 3);
+    if (op == 0) {
+      const uint64_t b = *rc::gen::inRange<uint64_t>(0, 40) * 25;
+      const uint64_t len = *rc::gen::inRange<uint64_t>(1, 120);
+      index.Insert(b, b + len, i);
+      model.live.emplace_back(b, b + len, i);
+    } else if (op == 1 && !model.live.empty()) {
+      const size_t k = *rc::gen::inRange<size_t>(0, model.live.size());
+      RC_ASSERT(index.Erase(std::get<0>(model.live[k]), std::get<2>(model.live[k])));
+      model.live.erase(model.live.begin() + static_cast<ptrdiff_t>(k));
+    } else {
+      const uint64_t qb =
+          *rc::gen::inRange<uint64_t>(0, 44) * 25 + *rc::gen::inRange<uint64_t>(0, 3);
+      const uint64_t qe = qb + *rc::gen::inRange<uint64_t>(1, 60);
+      RC_ASSERT(Ordered(index, qb, qe) == model.Query(qb, qe));
+    }
+  }
+}
+
+// The same with Disjoint(): ranges that never overlap (an IOMMU domain's translations), which
+// lets the backward scan stop at the first range ending before the query.
+RC_GTEST_PROP(RangeIndex, DisjointQueriesMatchALinearScan, ()) {
+  RangeIndex<int> index;
+  index.Disjoint();
+  Model model;
+  const int steps = *rc::gen::inRange(1, 200);
+  for (int i = 0; i < steps; ++i) {
+    const int op = *rc::gen::inRange(0, 3);
+    if (op == 0) {
+      const uint64_t b = *rc::gen::inRange<uint64_t>(0, 60) * 16;
+      const uint64_t len = *rc::gen::inRange<uint64_t>(1, 4) * 16;
+      if (!model.Query(b, b + len).empty()) continue;  // would overlap a live range
+      index.Insert(b, b + len, i);
+      model.live.emplace_back(b, b + len, i);
+    } else if (op == 1 && !model.live.empty()) {
+      const size_t k = *rc::gen::inRange<size_t>(0, model.live.size());
+      RC_ASSERT(index.Erase(std::get<0>(model.live[k]), std::get<2>(model.live[k])));
+      model.live.erase(model.live.begin() + static_cast<ptrdiff_t>(k));
+    } else {
+      const uint64_t qb = *rc::gen::inRange<uint64_t>(0, 1000);
+      const uint64_t qe = qb + *rc::gen::inRange<uint64_t>(1, 80);
+      RC_ASSERT(Ordered(index, qb, qe) == model.Query(qb, qe));
+    }
+  }
+}
+
+TEST(RangeIndex, AGapProvedEmptyIsForgottenWhenARangeEntersTheTree) {
+  RangeIndex<int> index;
+  for (int i = 0; i < static_cast<int>(RangeIndex<int>::kNursery); ++i) {
+    index.Insert(static_cast<uint64_t>(i) * 10, static_cast<uint64_t>(i) * 10 + 5, i);
+  }
+  EXPECT_TRUE(Query(index, 500, 600).empty());  // the tree is empty: the gap is everything
+  // Pushes the range at [0, 5) into the tree, then one inside the queried gap.
+  index.Insert(1000, 1001, 100);
+  for (int i = 0; i < static_cast<int>(RangeIndex<int>::kNursery); ++i) {
+    index.Insert(550 + static_cast<uint64_t>(i), 551 + static_cast<uint64_t>(i), 200 + i);
+  }
+  // 1000 and the first range at 550 are in the tree now.
+  EXPECT_EQ(Query(index, 500, 551), (std::vector<Hit>{{550, 551, 200}}));
+  EXPECT_EQ(Query(index, 999, 1001), (std::vector<Hit>{{1000, 1001, 100}}));
+}
+
 }  // namespace
 }  // namespace dmakit

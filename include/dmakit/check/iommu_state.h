@@ -15,7 +15,6 @@
 #include <utility>
 #include <vector>
 
-#include <absl/container/btree_map.h>
 #include <absl/container/flat_hash_map.h>
 #include <absl/container/inlined_vector.h>
 
@@ -80,8 +79,7 @@ class IommuState {
   template <typename F>
   void ForEachOnPhys(uint64_t phys, uint64_t end, F&& fn) const {
     by_phys_.ForEachOverlap(phys, end, [&](uint64_t, uint64_t, const PhysRef& ref) {
-      const auto& live = live_.at(ref.domain);
-      return fn(ref.domain, slots_[live.at(ref.iova)]);
+      return fn(ref.domain, slots_[ref.slot]);
     });
   }
 
@@ -93,19 +91,23 @@ class IommuState {
   struct PhysRef {
     uint64_t domain;
     uint64_t iova;
+    uint32_t slot;  // in slots_
     bool operator==(const PhysRef&) const = default;
   };
   struct SymbolHash {
     size_t operator()(const Symbol& s) const { return s.hash(); }
   };
-  // A domain's live translations: first IOVA -> index in slots_. The B-tree holds 4-byte slot
-  // indices rather than 64-byte Translations, so a node holds ~15 keys instead of ~3 and a
-  // lookup among hundreds of thousands of translations touches a few nodes, not a dozen.
-  using LiveMap = absl::btree_map<uint64_t, uint32_t>;
-  // The first live translation of `m` that may overlap [iova, end): the one starting at or
-  // before iova when it reaches past iova, else the first starting after iova.
-  LiveMap::const_iterator FirstOverlap(const LiveMap& m, uint64_t iova) const;
-  void Insert(uint64_t domain, const Translation& t);
+  // A domain's live translations: [iova, end) -> index in slots_, disjoint (see RangeIndex:
+  // the B-tree holds 4-byte slot indices rather than 64-byte Translations, so a lookup among
+  // hundreds of thousands of translations touches a few nodes; a translation mapped and
+  // unmapped again soon after, at an IOVA the domain's allocator hands out again, never
+  // reaches the tree and costs no descent).
+  using LiveMap = RangeIndex<uint32_t>;
+  // (first IOVA, slot) of the live translations of `m` overlapping [iova, end), by IOVA.
+  using Hits = absl::InlinedVector<std::pair<uint64_t, uint32_t>, 2>;
+  static Hits Overlaps(const LiveMap& m, uint64_t iova, uint64_t end);
+  LiveMap& LiveOf(uint64_t domain);
+  void Insert(LiveMap& live, uint64_t domain, const Translation& t);
   uint32_t NewSlot(const Translation& t);
   void ClearPending(uint64_t domain, uint64_t iova, uint64_t end);
 

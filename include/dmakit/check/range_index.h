@@ -15,6 +15,17 @@
 // scan of a few entries, not two B-tree descents with their node splits and merges. Every
 // range in the nursery is newer than every range in the tree, so queries see the same ranges
 // in the same order as with the tree alone.
+//
+// A query that finds nothing in the tree remembers the gap around it (from the nearest tree
+// range ending at or before the query to the next one starting after it); a later query
+// inside that gap skips the tree, until the next range enters the tree (erasing only widens
+// gaps). A mapping that is made, looked up and removed over and over at the same place then
+// costs no B-tree descent at all. The gap is a cache that const queries update: an index is
+// not safe to query from two threads at once.
+//
+// Disjoint(): the caller promises that no two live ranges overlap (IOMMU translations of one
+// domain); the backward scan then stops at the first range that ends at or before the query,
+// whatever the longest range is.
 #pragma once
 
 #include <algorithm>
@@ -30,12 +41,13 @@ class RangeIndex {
  public:
   static constexpr size_t kNursery = 8;
 
-  // Precondition: begin < end.
+  // begin == end is allowed: such a range overlaps the queries [b, e) with b < begin < e.
   void Insert(uint64_t begin, uint64_t end, V value) {
     max_len_ = std::max(max_len_, end - begin);
     if (young_ == kNursery) {  // the oldest young range moves to the tree
       const Young& old = nursery_[0];
       map_.emplace(old.begin, Entry{old.end, old.value});
+      gap_lo_ = gap_hi_ = 0;  // the tree changed: the gap may be one no more
       std::move(nursery_.begin() + 1, nursery_.end(), nursery_.begin());
       --young_;
     }
@@ -79,16 +91,35 @@ class RangeIndex {
       hits[at] = static_cast<uint8_t>(i);
     }
     size_t h = 0;
-    auto it = map_.lower_bound(end);
-    while (it != map_.begin()) {
-      --it;
-      for (; h < n && nursery_[hits[h]].begin >= it->first; ++h) {
-        const Young& y = nursery_[hits[h]];
-        if (!fn(y.begin, y.end, y.value)) return;
+    if (begin < gap_lo_ || end > gap_hi_) {
+      // The tree part. Hits are reported as they are found; a search that finds none leaves
+      // the gap it proved empty: [end of the nearest range ending at or before begin, first
+      // begin at or after end).
+      auto it = map_.lower_bound(end);
+      const uint64_t hi = it == map_.end() ? UINT64_MAX : it->first;
+      uint64_t lo = 0;
+      bool tree_hit = false;
+      while (it != map_.begin()) {
+        --it;
+        for (; h < n && nursery_[hits[h]].begin >= it->first; ++h) {
+          const Young& y = nursery_[hits[h]];
+          if (!fn(y.begin, y.end, y.value)) return;
+        }
+        if (it->first + max_len_ <= begin) {  // it and every range before it end by then
+          lo = std::max(lo, it->first + max_len_);
+          break;
+        }
+        if (it->second.end > begin) {
+          tree_hit = true;
+          if (!fn(it->first, it->second.end, it->second.value)) return;
+        } else {
+          lo = std::max(lo, it->second.end);
+          if (disjoint_) break;  // every range before it ends before it starts
+        }
       }
-      if (it->first + max_len_ <= begin) break;
-      if (it->second.end > begin) {
-        if (!fn(it->first, it->second.end, it->second.value)) return;
+      if (!tree_hit) {
+        gap_lo_ = std::min(lo, begin);
+        gap_hi_ = hi;
       }
     }
     for (; h < n; ++h) {
@@ -99,6 +130,9 @@ class RangeIndex {
 
   size_t size() const { return map_.size() + young_; }
   bool empty() const { return size() == 0; }
+
+  // See the header comment; call before the first Insert.
+  void Disjoint() { disjoint_ = true; }
 
  private:
   struct Entry {
@@ -114,6 +148,10 @@ class RangeIndex {
   std::array<Young, kNursery> nursery_{};
   size_t young_ = 0;  // nursery_[0, young_) are live, oldest first
   uint64_t max_len_ = 0;
+  bool disjoint_ = false;
+  // No range of the tree overlaps [gap_lo_, gap_hi_) (empty when gap_lo_ >= gap_hi_).
+  mutable uint64_t gap_lo_ = 0;
+  mutable uint64_t gap_hi_ = 0;
 };
 
 }  // namespace dmakit
