@@ -19,6 +19,7 @@ std::string Violation::ToString() const {
   if (mapping_seq != 0) {
     s += fmt::format("\n  mapped at: {} (event #{})", mapping_where.ToString(), mapping_seq);
   }
+  if (!caveat.empty()) s += fmt::format("\n  caveat: {}", caveat);
   if (!lines.empty()) {
     s += "\n  cache lines:";
     for (const PhysRange& r : lines) s += " " + dmakit::ToString(r);

@@ -45,6 +45,7 @@ li.violation,li.corruption{margin:6px 0;padding:4px 8px;border-radius:4px}
 li:target,li.flash{background:#fff8c5;outline:2px solid #d4a72c}
 .rule{color:#cf222e;font-weight:600}.rname{font-weight:600}
 .ctx{color:#57606a;margin-left:4px}
+.caveat{color:#9a6700}
 .err{background:#ffebe9;border:1px solid #ff8182;border-radius:4px;padding:6px 10px}
 .exp-ok{color:#1a7f37}.exp-fail{color:#cf222e;font-weight:600}
 .note{color:#57606a;font-style:italic}
@@ -98,6 +99,10 @@ void WriteViolation(const Violation& v, std::string_view prefix, size_t i, std::
     fmt::format_to(std::back_inserter(out),
                    "<span class=\"ctx\">mapping</span> <code>{}</code> (#{})",
                    v.mapping_where.known() ? Loc(v.mapping_where) : "?", v.mapping_seq);
+  }
+  if (!v.caveat.empty()) {
+    fmt::format_to(std::back_inserter(out), "<br><span class=\"caveat\">caveat: {}</span>",
+                   HtmlEscape(v.caveat));
   }
   if (!v.history.empty()) {
     out += "<details><summary>ownership history</summary><ul>";

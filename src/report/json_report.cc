@@ -48,6 +48,7 @@ ordered_json ViolationJson(const Violation& v) {
   j["where"] = Loc(v.where);
   j["mapping_where"] = Loc(v.mapping_where);
   j["mapping_seq"] = v.mapping_seq;
+  j["caveat"] = v.caveat;
   j["lines"] = ordered_json::array();
   for (const PhysRange& l : v.lines)
     j["lines"].push_back({{"phys", Hex(l.base)}, {"size", l.size}});

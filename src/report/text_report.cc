@@ -88,6 +88,7 @@ void WriteViolation(const Violation& v, std::ostream& out, const Style& st, bool
     if (v.mapping_seq) out << fmt::format(" (#{})", v.mapping_seq);
     out << "\n";
   }
+  if (!v.caveat.empty()) out << "      " << st.Yellow("caveat") << ":  " << v.caveat << "\n";
   if (!v.lines.empty()) {
     out << "      lines:  ";
     for (const PhysRange& l : v.lines) out << " " << ToString(l);

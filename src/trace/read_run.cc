@@ -18,13 +18,16 @@ std::string TraceReadSummary::ToString() const {
     s += ")";
   }
   s += fmt::format(", {} malformed", malformed);
-  if (!losses.empty()) {
-    bool unknown_size = false;
-    for (const EventLoss& l : losses) unknown_size |= l.count == 0;
-    s += fmt::format(", {}{} lost by the kernel in {} gap{}", unknown_size ? "at least " : "", lost,
-                     losses.size(), losses.size() == 1 ? "" : "s");
-  }
+  if (!losses.empty()) s += ", " + LossesToString();
   return s;
+}
+
+std::string TraceReadSummary::LossesToString() const {
+  if (losses.empty()) return "none lost by the kernel";
+  bool unknown_size = false;
+  for (const EventLoss& l : losses) unknown_size |= l.count == 0;
+  return fmt::format("{}{} lost by the kernel in {} gap{}", unknown_size ? "at least " : "", lost,
+                     losses.size(), losses.size() == 1 ? "" : "s");
 }
 
 namespace trace_internal {

@@ -13,6 +13,7 @@
 
 #include "bundled.h"
 #include "dmakit/check/checker.h"
+#include "dmakit/check/loss_caveats.h"
 #include "dmakit/check/rule.h"
 #include "dmakit/report/report.h"
 #include "dmakit/scenario/loader.h"
@@ -196,6 +197,15 @@ int CheckTrace(const std::vector<std::string>& files, const OutputOptions& out,
       for (const TraceProblem& p : summary->problems) rec.warnings.push_back(p.message);
     }
     rec.violations = checker.violations();
+    if (summary.ok() && !summary->losses.empty()) {
+      // What the checker concluded from calls it never saw is marked, not dropped: the
+      // verdict may still be right, and dropping it would hide a real bug.
+      const size_t doubtful = AddLossCaveats(summary->losses, rec.violations);
+      rec.notes.push_back(fmt::format(
+          "{}: calls among them went unchecked, and {} of the {} verdicts may be artefacts of "
+          "the loss (each says so in a caveat)",
+          summary->LossesToString(), doubtful, rec.violations.size()));
+    }
     for (int i = 0; i < kRuleCount; ++i) {
       auto rule = static_cast<RuleId>(i);
       if (checker.count(rule) != 0) rec.rule_counts[rule] = checker.count(rule);

@@ -33,6 +33,9 @@ struct Violation {
   std::vector<PhysRange> lines;
   // Recent ownership transitions of the first line in `lines`, oldest first.
   std::vector<OwnershipTransition> history;
+  // Why the verdict may be wrong, empty when it is not in doubt: "in doubt: the kernel lost
+  // 120 events after event #6 (trace line 57); ..." (see loss_caveats.h).
+  std::string caveat;
 
   bool CoversLine(PhysAddr addr) const;
   // Several lines: "DMA010 unmap-direction-mismatch: <message>\n  device: ...\n  at: ...".

@@ -53,6 +53,9 @@ struct TraceReadSummary {
   // "1200 lines, 1100 events, 3 unknown (foo_event: 3), 2 malformed[, 17 lost by the kernel
   // in 2 gaps]"; a gap of unknown size reads "at least 17 lost by the kernel in 3 gaps".
   std::string ToString() const;
+  // "17 lost by the kernel in 1 gap", "at least 3 lost by the kernel in 2 gaps" (a gap of
+  // unknown size), "none lost by the kernel".
+  std::string LossesToString() const;
 };
 
 }  // namespace dmakit
