@@ -75,6 +75,13 @@ TEST(GpuStepsLoad, AnUnknownFenceIsAnErrorAtItsPlace) {
   EXPECT_THAT(e.message(), HasSubstr("g.yaml:11:23: step 'gpu_wait': unknown fence 'job'"));
 }
 
+TEST(GpuStepsLoad, AnUnknownContextIsAnErrorAtItsPlace) {
+  Error e = LoadError(
+      WithSteps("  - gpu_bo_create: {size: 4KiB, as: a}\n  - gpu_pin: {bo: a, context: app2}\n"));
+  EXPECT_THAT(e.message(), HasSubstr("g.yaml:12:31: step 'gpu_pin': unknown gpu context 'app2'"));
+  EXPECT_THAT(e.message(), HasSubstr("gpu_context_create"));
+}
+
 TEST(GpuStepsLoad, ABadCachingValueNamesTheChoices) {
   Error e = LoadError(WithSteps("  - gpu_bo_create: {size: 4KiB, caching: writeback, as: a}\n"));
   EXPECT_EQ(e.code(), ErrorCode::kParse);
@@ -339,6 +346,22 @@ TEST(GpuStepsRun, TheGpusWorkIsCheckedAndSeenByTheRun) {
   }
   EXPECT_GT(gpu_dma, 0u);
   EXPECT_EQ(rec.counters.at("gpu.faults"), 0u);
+}
+
+TEST(GpuStepsRun, ABoPinnedInOneContextCannotBeSubmittedFromAnother) {
+  RunRecord rec = RunText(WithSteps(std::string(kPinned) +
+                                    "  - gpu_context_create: {as: app2}\n"
+                                    "  - gpu_emit: {cmd: cmds, op: fill, dst: a, value: 1}\n"
+                                    "  - gpu_submit: {cmd: cmds, context: app2, as: job}\n"));
+  EXPECT_THAT(StepFailure(rec), HasSubstr("g.yaml:19:5:"));
+  EXPECT_THAT(StepFailure(rec),
+              HasSubstr("buffer object a is pinned in address space ctx0, not ctx1"));
+}
+
+TEST(GpuStepsRun, AContextNameCannotBeCreatedTwice) {
+  RunRecord rec = RunText(
+      WithSteps("  - gpu_context_create: {as: app2}\n  - gpu_context_create: {as: app2}\n"));
+  EXPECT_THAT(StepFailure(rec), HasSubstr("g.yaml:12:5: gpu context 'app2' exists"));
 }
 
 TEST(GpuStepsRun, AGpuFaultIsCountedByTheFaultsExpectationAndNoted) {

@@ -279,6 +279,9 @@ class Loader {
         return " (create it with gpu_bo_create before)";
       case RefKind::kFence:
         return " (no earlier gpu_submit names its fence so: name it with `as`)";
+      case RefKind::kGpuContext:
+        return " (create it with gpu_context_create before; without `context` a step uses the "
+               "context the driver starts with)";
       default:
         return "";
     }

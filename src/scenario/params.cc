@@ -223,6 +223,8 @@ std::string_view ToString(RefKind kind) {
       return "bo";
     case R::kFence:
       return "fence";
+    case R::kGpuContext:
+      return "gpu context";
   }
   return "?";
 }

@@ -148,9 +148,15 @@ Result<std::pair<BoState*, GemObject*>> StepContext::Bo(const Step& step, std::s
   return std::make_pair(state, bo);
 }
 
-Result<uint32_t> StepContext::Fence(const Step& step, std::string_view key) {
-  uint32_t* seqno = DMAKIT_TRY(Lookup(fences, step, key, "fence", *this));
-  return *seqno;
+Result<FenceState> StepContext::Fence(const Step& step, std::string_view key) {
+  FenceState* fence = DMAKIT_TRY(Lookup(fences, step, key, "fence", *this));
+  return *fence;
+}
+
+Result<uint32_t> StepContext::GpuContext(const Step& step) {
+  if (!step.Has("context")) return 0;
+  uint32_t* id = DMAKIT_TRY(Lookup(gpu_contexts, step, "context", "gpu context", *this));
+  return *id;
 }
 
 Result<DmaDevice*> StepContext::Device(const Step& step, std::string_view key) {

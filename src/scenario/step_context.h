@@ -75,6 +75,12 @@ struct BoState {
   std::vector<Use> uses;  // buffers the pending commands address
 };
 
+// A submission's fence: the context whose ring signals it, and its sequence number there.
+struct FenceState {
+  uint32_t context = 0;
+  uint32_t seqno = 0;
+};
+
 struct DomainState {
   std::unique_ptr<IommuDomain> domain;
   std::unique_ptr<DomainMapper> mapper;
@@ -125,7 +131,9 @@ class StepContext {
   // freed), a fence's seqno.
   Result<Gpu*> GpuOf(const Step& step);
   Result<std::pair<BoState*, GemObject*>> Bo(const Step& step, std::string_view key = "bo");
-  Result<uint32_t> Fence(const Step& step, std::string_view key = "fence");
+  Result<FenceState> Fence(const Step& step, std::string_view key = "fence");
+  // The GPU context the step's `context` names, or 0 (the driver's first) without one.
+  Result<uint32_t> GpuContext(const Step& step);
 
   // CPU access to [offset, offset + size) of a buffer through the step's `via` view (default:
   // the buffer's own view, or the linear map page by page). Exactly one of the spans is used.
@@ -146,7 +154,8 @@ class StepContext {
   std::map<std::string, MappingState, std::less<>> mappings;
   std::map<std::string, std::vector<uint8_t>, std::less<>> reads;
   std::map<std::string, BoState, std::less<>> bos;
-  std::map<std::string, uint32_t, std::less<>> fences;
+  std::map<std::string, FenceState, std::less<>> fences;
+  std::map<std::string, uint32_t, std::less<>> gpu_contexts;  // name -> Gpu context id
   size_t gpu_faults_reported = 0;     // Gpu::faults() already turned into notes
   size_t gpu_cp_errors_reported = 0;  // CommandProcessor::errors() likewise
 

@@ -142,15 +142,29 @@ Status GpuBoCreate(StepContext& ctx, const Step& step) {
   return Ok();
 }
 
+Status GpuContextCreate(StepContext& ctx, const Step& step) {
+  Gpu* gpu = DMAKIT_TRY(ctx.GpuOf(step));
+  const std::string& name = step.Text("as");
+  if (ctx.gpu_contexts.contains(name)) {
+    return ctx.StepError(step, ErrorCode::kAlreadyExists,
+                         fmt::format("gpu context '{}' exists", name));
+  }
+  auto id = gpu->CreateContext();
+  if (!id.ok()) return Check(ctx, step, id.error());
+  ctx.gpu_contexts[name] = *id;
+  return Ok();
+}
+
 Status GpuPin(StepContext& ctx, const Step& step) {
   Gpu* gpu = DMAKIT_TRY(ctx.GpuOf(step));
   auto [state, bo] = DMAKIT_TRY(ctx.Bo(step));
   (void)state;
+  const uint32_t context = DMAKIT_TRY(ctx.GpuContext(step));
   if (bo->pinned()) {
     return ctx.StepError(step, ErrorCode::kFailedPrecondition,
                          fmt::format("{} is already pinned", BoWhat(step)));
   }
-  return Check(ctx, step, bo->Pin(gpu->address_space(0), VaRegion::kUser, step.where));
+  return Check(ctx, step, bo->Pin(gpu->address_space(context), VaRegion::kUser, step.where));
 }
 
 Status GpuUnpin(StepContext& ctx, const Step& step) {
@@ -249,6 +263,7 @@ Status GpuEmit(StepContext& ctx, const Step& step) {
 Status GpuSubmit(StepContext& ctx, const Step& step) {
   Gpu* gpu = DMAKIT_TRY(ctx.GpuOf(step));
   auto [cmd_state, cmd] = DMAKIT_TRY(ctx.Bo(step, "cmd"));
+  const uint32_t context = DMAKIT_TRY(ctx.GpuContext(step));
   if (cmd_state->emitted == cmd_state->submitted) {
     return ctx.StepError(step, ErrorCode::kFailedPrecondition,
                          fmt::format("no commands were emitted into '{}' since its last "
@@ -256,7 +271,7 @@ Status GpuSubmit(StepContext& ctx, const Step& step) {
                                      step.Text("cmd")));
   }
   Submission s{
-      0, {}, cmd->handle(), cmd_state->submitted, cmd_state->emitted - cmd_state->submitted};
+      context, {}, cmd->handle(), cmd_state->submitted, cmd_state->emitted - cmd_state->submitted};
   for (const BoState::Use& use : cmd_state->uses) {
     GemObject* bo = gpu->Find(ctx.bos.at(use.bo).handle);
     if (bo == nullptr || !bo->pinned() || bo->iova_range().base != use.pinned_at) {
@@ -271,7 +286,7 @@ Status GpuSubmit(StepContext& ctx, const Step& step) {
   auto seqno = gpu->Submit(s);
   ReportGpu(ctx, step);
   if (!seqno.ok()) return Check(ctx, step, seqno.error());
-  ctx.fences[step.Text("as")] = *seqno;
+  ctx.fences[step.Text("as")] = FenceState{context, *seqno};
   cmd_state->submitted = cmd_state->emitted;
   cmd_state->uses.clear();
   if (step.Number("rewind") != 0) cmd_state->emitted = cmd_state->submitted = 0;
@@ -280,8 +295,8 @@ Status GpuSubmit(StepContext& ctx, const Step& step) {
 
 Status GpuWait(StepContext& ctx, const Step& step) {
   Gpu* gpu = DMAKIT_TRY(ctx.GpuOf(step));
-  const uint32_t seqno = DMAKIT_TRY(ctx.Fence(step));
-  Status st = gpu->Wait(0, seqno);
+  const FenceState fence = DMAKIT_TRY(ctx.Fence(step));
+  Status st = gpu->Wait(fence.context, fence.seqno);
   ReportGpu(ctx, step);
   return Check(ctx, step, std::move(st));
 }

@@ -22,8 +22,12 @@ inline constexpr ParamSpec kBoCreate[] = {
     {"step.gpu_bo_create", "gpu_read_only", T::kBool, "false", "", "Map for the GPU without write permission"},
     {"step.gpu_bo_create", "as", T::kDef, "", "", "Buffer object name (also its name in fault reports)", true, "", R::kBo},
 };
+inline constexpr ParamSpec kContextCreate[] = {
+    {"step.gpu_context_create", "as", T::kDef, "", "", "Context name (each context has its own GPU address space, ring and fence)", true, "", R::kGpuContext},
+};
 inline constexpr ParamSpec kPin[] = {
     {"step.gpu_pin", "bo", T::kRef, "", "", "Buffer object pinned into the GPU's user region", true, "", R::kBo},
+    {"step.gpu_pin", "context", T::kRef, "", "", "Context whose address space it is pinned into (default: the first context)", false, "", R::kGpuContext},
 };
 inline constexpr ParamSpec kUnpin[] = {
     {"step.gpu_unpin", "bo", T::kRef, "", "", "Buffer object unpinned (its last fence must have signaled)", true, "", R::kBo},
@@ -66,6 +70,7 @@ inline constexpr ParamSpec kEmit[] = {
 inline constexpr ParamSpec kSubmit[] = {
     {"step.gpu_submit", "cmd", T::kRef, "", "", "Command buffer whose commands emitted since its last submission run", true, "", R::kBo},
     {"step.gpu_submit", "as", T::kDef, "", "", "Name of the submission's fence", true, "", R::kFence},
+    {"step.gpu_submit", "context", T::kRef, "", "", "Context whose ring runs it; every buffer it uses must be pinned there (default: the first context)", false, "", R::kGpuContext},
     {"step.gpu_submit", "rewind", T::kBool, "false", "", "The next gpu_emit writes from the buffer's start again (wait for this fence first)"},
 };
 inline constexpr ParamSpec kWait[] = {

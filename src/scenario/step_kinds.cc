@@ -237,7 +237,8 @@ constexpr StepKind kKinds[] = {
     {"iommu_timer_tick", "The lazy-flush timer fires", "- iommu_timer_tick: {iommu: smmu0}", kIommuTimerTick, steps::IommuTimerTick},
     // The GPU driver (platform gpu), step_gpu.cc.
     {"gpu_bo_create", "Create a GPU buffer object (scattered pages, cleared through the cached linear map)", "- gpu_bo_create: {size: 16KiB, caching: write_combine, as: cmds}", gpu_params::kBoCreate, steps::GpuBoCreate},
-    {"gpu_pin", "Pin a buffer object at a driver-chosen IOVA (ownership-aware IOMMU API: to the GPU)", "- gpu_pin: {bo: src}", gpu_params::kPin, steps::GpuPin},
+    {"gpu_context_create", "Create a GPU context: its own address space (an unmanaged domain), ring and fence, like a new msm submitqueue in a new process", "- gpu_context_create: {as: app2}", gpu_params::kContextCreate, steps::GpuContextCreate},
+    {"gpu_pin", "Pin a buffer object at a driver-chosen IOVA (ownership-aware IOMMU API: to the GPU)", "- gpu_pin: {bo: src, context: app2}", gpu_params::kPin, steps::GpuPin},
     {"gpu_unpin", "Unpin a buffer object (unmapped first, then its IOVA freed)", "- gpu_unpin: {bo: src}", gpu_params::kUnpin, steps::GpuUnpin},
     {"gpu_mmap", "Give a buffer object a CPU view with its caching mode (WC / uncached cleaned first)", "- gpu_mmap: {bo: cmds}", gpu_params::kMmap, steps::GpuMmap},
     {"gpu_cpu_prep", "MSM_GEM_CPU_PREP: wait for the GPU, then the CPU owns the range", "- gpu_cpu_prep: {bo: dst, op: read}", gpu_params::kCpuPrep, steps::GpuCpuPrep},

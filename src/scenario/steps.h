@@ -64,6 +64,7 @@ Status GpuCpuFini(StepContext& ctx, const Step& step);
 Status GpuCpuWrite(StepContext& ctx, const Step& step);
 Status GpuCpuRead(StepContext& ctx, const Step& step);
 Status GpuEmit(StepContext& ctx, const Step& step);
+Status GpuContextCreate(StepContext& ctx, const Step& step);
 Status GpuSubmit(StepContext& ctx, const Step& step);
 Status GpuWait(StepContext& ctx, const Step& step);
 Status GpuFree(StepContext& ctx, const Step& step);

@@ -48,8 +48,9 @@ enum class RefKind : uint8_t {
   kView,
   kDomain,
   kRead,
-  kBo,     // a GPU buffer object (gpu_bo_create)
-  kFence,  // a GPU submission's fence (gpu_submit)
+  kBo,          // a GPU buffer object (gpu_bo_create)
+  kFence,       // a GPU submission's fence (gpu_submit)
+  kGpuContext,  // a GPU context (gpu_context_create)
 };
 std::string_view ToString(RefKind kind);
 
