@@ -109,9 +109,13 @@ Mapping& MappingTable::Insert(Mapping& m, Owner initial) {
       lines += LineNumber(p.phys.value() + p.size - 1) - LineNumber(p.phys.value()) + 1;
   }
   m.lines = LineOwnership(lines, initial);
-  auto [it, inserted] = exact_.try_emplace(Key{m.device, m.dma.value()}, id);
+  const Key key{m.device, m.dma.value()};
+  auto [it, inserted] = exact_.try_emplace(key, id);
   m.next_same_key_ = inserted ? UINT32_MAX : it->second;
   it->second = id;
+  last_key_ = key;
+  last_head_ = id;
+  last_valid_ = true;
   RangeIndex<uint32_t>& dma_index = by_dma_[m.device];
   for (const DmaRange& s : m.segments) dma_index.Insert(s.base.value(), s.end().value(), id);
   if (m.has_lines()) {
@@ -139,8 +143,18 @@ void MappingTable::Retire(uint32_t id) {
   m.next_same_key_ = UINT32_MAX;
 }
 
+uint32_t MappingTable::Head(const Key& k) const {
+  if (last_valid_ && last_key_ == k) return last_head_;
+  auto it = exact_.find(k);
+  last_key_ = k;
+  last_head_ = it == exact_.end() ? UINT32_MAX : it->second;
+  last_valid_ = true;
+  return last_head_;
+}
+
 void MappingTable::Unindex(uint32_t id, const Mapping& m) {
-  auto it = exact_.find(Key{m.device, m.dma.value()});
+  const Key key{m.device, m.dma.value()};
+  auto it = exact_.find(key);
   if (it != exact_.end()) {
     if (it->second == id) {
       if (m.next_same_key_ == UINT32_MAX) {
@@ -148,6 +162,7 @@ void MappingTable::Unindex(uint32_t id, const Mapping& m) {
       } else {
         it->second = m.next_same_key_;
       }
+      if (last_valid_ && last_key_ == key) last_head_ = m.next_same_key_;
     } else {
       for (uint32_t cur = it->second; cur != UINT32_MAX;) {
         Mapping& c = slots_[cur];
@@ -173,9 +188,8 @@ void MappingTable::Unindex(uint32_t id, const Mapping& m) {
 
 absl::InlinedVector<Mapping*, 2> MappingTable::FindExact(Symbol device, DmaAddr dma) {
   absl::InlinedVector<Mapping*, 2> out;
-  auto it = exact_.find(Key{device, dma.value()});
-  if (it == exact_.end()) return out;
-  for (uint32_t cur = it->second; cur != UINT32_MAX; cur = slots_[cur].next_same_key_) {
+  for (uint32_t cur = Head(Key{device, dma.value()}); cur != UINT32_MAX;
+       cur = slots_[cur].next_same_key_) {
     out.push_back(&slots_[cur]);
   }
   return out;
@@ -183,8 +197,8 @@ absl::InlinedVector<Mapping*, 2> MappingTable::FindExact(Symbol device, DmaAddr 
 
 std::optional<MappingTable::Containing> MappingTable::FindContaining(Symbol device, DmaAddr addr) {
   // Fast path: most syncs name the handle itself.
-  if (auto it = exact_.find(Key{device, addr.value()}); it != exact_.end()) {
-    Mapping& newest = slots_[it->second];
+  if (const uint32_t head = Head(Key{device, addr.value()}); head != UINT32_MAX) {
+    Mapping& newest = slots_[head];
     for (const DmaRange& s : newest.segments) {
       if (s.Contains(addr)) return Containing{&newest, s};
     }

@@ -159,6 +159,9 @@ class Checker final : public EventSink {
 
   CheckerOptions options_;
   bool line_size_from_platform_;  // the caller left line_size 0
+  // What every event and every rule asks first, kept together at the front.
+  bool stopped_ = false;
+  std::array<bool, kRuleCount> suppressed_{};
   std::vector<StaleHit> stale_hits_;
   MappingTable mappings_;
   // Slot ids of the last retired_kept unmapped mappings (retired in mappings_, released when
@@ -175,10 +178,8 @@ class Checker final : public EventSink {
   LineSet cpu_written_;
   CpuAliasTable cpu_aliases_;
 
-  std::array<bool, kRuleCount> suppressed_{};
   std::array<uint64_t, kRuleCount> counts_{};
   uint64_t total_ = 0;
-  bool stopped_ = false;
   std::vector<Violation> violations_;
 };
 

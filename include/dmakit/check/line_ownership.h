@@ -74,8 +74,10 @@ class OwnershipHistory {
   OwnershipTransition& newest();
 
  private:
-  std::array<OwnershipTransition, kDepth> ring_{};
+  // count_ first: it then shares a cache line with the mapping's LineOwnership, which every
+  // transition has just updated, rather than sitting alone after the ring.
   size_t count_ = 0;  // total pushed
+  std::array<OwnershipTransition, kDepth> ring_{};
 };
 
 }  // namespace dmakit

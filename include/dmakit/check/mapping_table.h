@@ -155,7 +155,7 @@ class MappingTable {
  private:
   struct Key {
     Symbol device;
-    uint64_t dma;
+    uint64_t dma = 0;
     bool operator==(const Key&) const = default;
     template <typename H>
     friend H AbslHashValue(H h, const Key& k) {
@@ -164,6 +164,8 @@ class MappingTable {
   };
   // Drops removed mapping `id` (already out of its slot, now `m`) from every index.
   void Unindex(uint32_t id, const Mapping& m);
+  // The newest live mapping with key `k` (head of its chain), UINT32_MAX when none.
+  uint32_t Head(const Key& k) const;
   struct PieceRef {
     uint32_t id;
     uint32_t piece;
@@ -179,6 +181,12 @@ class MappingTable {
   std::vector<uint32_t> free_;
   size_t live_ = 0;
   absl::flat_hash_map<Key, uint32_t> exact_;  // head of a chain through next_same_key_
+  // The key last looked up or changed and its chain's head (UINT32_MAX: none live), kept
+  // equal to exact_'s answer by Insert and Unindex: one mapping's calls in a row
+  // (mapping_error, syncs, unmap) cost one hash probe instead of one each.
+  mutable Key last_key_;
+  mutable uint32_t last_head_ = UINT32_MAX;
+  mutable bool last_valid_ = false;
   absl::flat_hash_map<Symbol, RangeIndex<uint32_t>, SymbolHash> by_dma_;
   RangeIndex<PieceRef> phys_;
   PageFilter phys_pages_;  // pages phys_ ever held a piece on

@@ -1,0 +1,60 @@
+#include "dmakit/check/mapping_table.h"
+
+#include <gtest/gtest.h>
+
+namespace dmakit {
+namespace {
+
+// Maps `size` bytes at device address `dma` of `device` (phys = dma) and returns its id.
+uint32_t Add(MappingTable& t, Symbol device, uint64_t dma, uint64_t size, uint64_t seq) {
+  Event e;
+  e.kind = EventKind::kDmaMap;
+  e.device = device;
+  e.api = MapApi::kSingle;
+  e.dma = DmaAddr(dma);
+  e.phys = PhysAddr(dma);
+  e.size = size;
+  Mapping& m = t.Acquire();
+  m.device = device;
+  m.api = e.api;
+  m.dma = e.dma;
+  m.size = size;
+  m.seq = seq;
+  m.pieces = MappingTable::PiecesOf(e, t.line_size(), &m.segments);
+  return t.Insert(m, Owner::kDevice).id;
+}
+
+std::vector<uint32_t> Ids(const absl::InlinedVector<Mapping*, 2>& found) {
+  std::vector<uint32_t> ids;
+  for (const Mapping* m : found) ids.push_back(m->id);
+  return ids;
+}
+
+// Exact and containment lookups remember the last key; every insert and removal of a mapping
+// with that key must show in the next lookup, whatever was looked up in between.
+TEST(MappingTable, ExactLookupsFollowInsertsAndRemovalsOfTheSameHandle) {
+  MappingTable t(64);
+  const Symbol dev("eth0"), other("eth1");
+  const uint32_t a = Add(t, dev, 0x1000, 0x800, 1);
+  EXPECT_EQ(Ids(t.FindExact(dev, DmaAddr(0x1000))), std::vector<uint32_t>{a});
+  EXPECT_TRUE(t.FindExact(other, DmaAddr(0x1000)).empty());
+  const uint32_t b = Add(t, dev, 0x1000, 0x400, 2);  // same handle: the newest first
+  EXPECT_EQ(Ids(t.FindExact(dev, DmaAddr(0x1000))), (std::vector<uint32_t>{b, a}));
+  ASSERT_TRUE(t.FindContaining(dev, DmaAddr(0x1000)).has_value());
+  EXPECT_EQ(t.FindContaining(dev, DmaAddr(0x1000))->mapping->id, b);
+  t.Remove(b);
+  EXPECT_EQ(Ids(t.FindExact(dev, DmaAddr(0x1000))), std::vector<uint32_t>{a});
+  EXPECT_EQ(t.FindContaining(dev, DmaAddr(0x1000))->mapping->id, a);
+  const uint32_t c = Add(t, dev, 0x1000, 0x800, 3);
+  EXPECT_EQ(Ids(t.FindExact(dev, DmaAddr(0x1000))), (std::vector<uint32_t>{c, a}));
+  t.Remove(a);  // not the newest: the chain loses its tail
+  EXPECT_EQ(Ids(t.FindExact(dev, DmaAddr(0x1000))), std::vector<uint32_t>{c});
+  t.Remove(c);
+  EXPECT_TRUE(t.FindExact(dev, DmaAddr(0x1000)).empty());
+  EXPECT_FALSE(t.FindContaining(dev, DmaAddr(0x1000)).has_value());
+  const uint32_t d = Add(t, dev, 0x1000, 0x800, 4);
+  EXPECT_EQ(t.FindContaining(dev, DmaAddr(0x1000))->mapping->id, d);
+}
+
+}  // namespace
+}  // namespace dmakit
