@@ -62,6 +62,27 @@ TEST(Iommu, DeviceReadTranslatesThroughThePageTable) {
   EXPECT_EQ(r.log.Count(EventKind::kPageTableWalk), 2u);
 }
 
+// A device access names the domain that translated it: two domains may map the same IOVA to
+// different pages, and only the domain says which mapping the access went through.
+TEST(Iommu, DeviceAccessNamesTheDomainThatTranslatedIt) {
+  Rig r;
+  auto d1 = r.Domain(DomainType::kUnmanaged);
+  auto d2 = r.Domain(DomainType::kUnmanaged);
+  ASSERT_TRUE(d1->Map(DmaAddr(0x10'0000), r.Page(), k4K, kRw).ok());
+  ASSERT_TRUE(d2->Map(DmaAddr(0x10'0000), r.Page(), k4K, kRw).ok());
+  std::vector<uint8_t> out(8);
+  ASSERT_TRUE(r.iommu->AttachDevice(kGpu, *d1).ok());
+  ASSERT_TRUE(r.iommu->DeviceWrite(kGpu, DmaAddr(0x10'0000), out).ok());
+  ASSERT_TRUE(r.iommu->AttachDevice(kGpu, *d2).ok());
+  ASSERT_TRUE(r.iommu->DeviceRead(kGpu, DmaAddr(0x10'0000), out).ok());
+  auto acc = r.log.OfKind(EventKind::kDeviceAccess);
+  ASSERT_EQ(acc.size(), 2u);
+  EXPECT_EQ(acc[0].domain, d1->id());
+  EXPECT_EQ(acc[1].domain, d2->id());
+  EXPECT_NE(acc[0].phys, acc[1].phys);
+  EXPECT_NE(d1->id(), 0u);
+}
+
 TEST(Iommu, IotlbHitsAfterTheFirstWalkAndMissesAfterInvalidation) {
   Rig r;
   auto d = r.Domain(DomainType::kUnmanaged);

@@ -92,7 +92,8 @@ Result<PhysAddr> Iommu::TranslatePage(const Device& dev, Symbol name, IommuDomai
 }
 
 Result<std::vector<Iommu::Run>> Iommu::Translate(Symbol device, DmaAddr iova, uint64_t size,
-                                                 Access access, BusMaster** master) {
+                                                 Access access, BusMaster** master,
+                                                 uint64_t* domain_id) {
   auto it = devices_.find(device);
   if (it == devices_.end()) {
     return Error(ErrorCode::kNotFound,
@@ -103,6 +104,7 @@ Result<std::vector<Iommu::Run>> Iommu::Translate(Symbol device, DmaAddr iova, ui
   std::vector<Run> runs;
   if (size == 0) return runs;
   IommuDomain* domain = dev.group->domain();
+  *domain_id = domain != nullptr ? domain->id() : 0;
   if (domain == nullptr || domain->type() == DomainType::kBlocked) {
     return Fault(dev, device, domain, iova, access, FaultType::kBlocked);
   }
@@ -127,18 +129,20 @@ Result<std::vector<Iommu::Run>> Iommu::Translate(Symbol device, DmaAddr iova, ui
 
 Status Iommu::DeviceRead(Symbol device, DmaAddr iova, std::span<uint8_t> out) {
   BusMaster* master = nullptr;
-  auto runs = DMAKIT_TRY(Translate(device, iova, out.size(), Access::kRead, &master));
+  uint64_t domain = 0;
+  auto runs = DMAKIT_TRY(Translate(device, iova, out.size(), Access::kRead, &master, &domain));
   for (const Run& r : runs) {
-    DMAKIT_TRY(master->Read(r.phys, out.subspan(r.offset, r.size), iova + r.offset));
+    DMAKIT_TRY(master->Read(r.phys, out.subspan(r.offset, r.size), iova + r.offset, domain));
   }
   return Ok();
 }
 
 Status Iommu::DeviceWrite(Symbol device, DmaAddr iova, std::span<const uint8_t> data) {
   BusMaster* master = nullptr;
-  auto runs = DMAKIT_TRY(Translate(device, iova, data.size(), Access::kWrite, &master));
+  uint64_t domain = 0;
+  auto runs = DMAKIT_TRY(Translate(device, iova, data.size(), Access::kWrite, &master, &domain));
   for (const Run& r : runs) {
-    DMAKIT_TRY(master->Write(r.phys, data.subspan(r.offset, r.size), iova + r.offset));
+    DMAKIT_TRY(master->Write(r.phys, data.subspan(r.offset, r.size), iova + r.offset, domain));
   }
   return Ok();
 }

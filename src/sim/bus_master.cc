@@ -21,7 +21,8 @@ Status BusMaster::CheckRam(PhysAddr addr, uint64_t size, Access access, DmaAddr 
                            ToString(PhysRange(addr, size)), Hex(bus_addr), size));
 }
 
-uint64_t BusMaster::Announce(Access access, PhysAddr addr, uint64_t size, DmaAddr bus_addr) {
+uint64_t BusMaster::Announce(Access access, PhysAddr addr, uint64_t size, DmaAddr bus_addr,
+                             uint64_t domain) {
   EventBus& bus = soc_.bus();
   uint64_t seq = bus.next_seq();
   if (kind_ == MasterKind::kWalker) return seq;
@@ -30,15 +31,16 @@ uint64_t BusMaster::Announce(Access access, PhysAddr addr, uint64_t size, DmaAdd
   e.device = name_;
   e.access = access;
   e.dma = bus_addr;
+  e.domain = domain;
   e.phys = addr;
   e.size = size;
   bus.Emit(e);
   return e.seq;
 }
 
-Status BusMaster::Read(PhysAddr addr, std::span<uint8_t> out, DmaAddr bus_addr) {
+Status BusMaster::Read(PhysAddr addr, std::span<uint8_t> out, DmaAddr bus_addr, uint64_t domain) {
   DMAKIT_TRY(CheckRam(addr, out.size(), Access::kRead, bus_addr));
-  Announce(Access::kRead, addr, out.size(), bus_addr);
+  Announce(Access::kRead, addr, out.size(), bus_addr, domain);
   if (coherent_) {
     DMAKIT_TRY(soc_.cache().SnoopRead(addr, out));
   } else {
@@ -63,9 +65,10 @@ Status BusMaster::Read(PhysAddr addr, std::span<uint8_t> out, DmaAddr bus_addr) 
   return Ok();
 }
 
-Status BusMaster::Write(PhysAddr addr, std::span<const uint8_t> data, DmaAddr bus_addr) {
+Status BusMaster::Write(PhysAddr addr, std::span<const uint8_t> data, DmaAddr bus_addr,
+                        uint64_t domain) {
   DMAKIT_TRY(CheckRam(addr, data.size(), Access::kWrite, bus_addr));
-  uint64_t seq = Announce(Access::kWrite, addr, data.size(), bus_addr);
+  uint64_t seq = Announce(Access::kWrite, addr, data.size(), bus_addr, domain);
   PhysRange range(addr, data.size());
   if (coherent_) DMAKIT_TRY(soc_.cache().SnoopWrite(range));
   PhysicalMemory& memory = soc_.memory();

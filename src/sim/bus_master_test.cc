@@ -99,6 +99,17 @@ TEST_F(BusMasterTest, WithoutIommuTheBusAddressIsThePhysicalAddress) {
   std::vector<uint8_t> bytes(8);
   ASSERT_TRUE(dev.Read(buf_, bytes).ok());
   EXPECT_EQ(log_.OfKind(EventKind::kDeviceAccess)[0].dma, DmaAddr(buf_.value()));
+  EXPECT_EQ(log_.OfKind(EventKind::kDeviceAccess)[0].domain, 0u);  // nothing translated it
+}
+
+TEST_F(BusMasterTest, TheTranslatingDomainIsAnnouncedWithTheAccess) {
+  BusMaster& dev = soc_->AddBusMaster("dev", false);
+  std::vector<uint8_t> bytes(8);
+  ASSERT_TRUE(dev.Write(buf_, bytes, DmaAddr(0x1000), 7).ok());
+  const Event& e = log_.OfKind(EventKind::kDeviceAccess).at(0);
+  EXPECT_EQ(e.dma, DmaAddr(0x1000));
+  EXPECT_EQ(e.domain, 7u);
+  EXPECT_EQ(e.phys, buf_);
 }
 
 TEST_F(BusMasterTest, CoherentReadSnoopsDirtyLines) {

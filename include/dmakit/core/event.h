@@ -59,7 +59,8 @@ enum class EventKind : uint8_t {
   kPageFree,          // phys, size
 
   // --- Devices and ground truth (sim layer) ---
-  kDeviceAccess,  // device, access, dma (bus address), phys, size
+  kDeviceAccess,  // device, access, dma (bus address), phys, size, domain (the IOMMU domain
+                  // that translated dma; 0 when none did)
   kCorruption,    // device (reader), phys, size, expected, observed, writer (last writer),
                   // writer_seq: a read returned bytes that differ from the ideal memory
 

@@ -161,8 +161,10 @@ class Iommu {
   void OnUnmap(IommuDomain& domain, DmaRange range, std::function<void()> release, SourceLoc where);
   void OnDomainDestroyed(IommuDomain& domain);
 
+  // The physical runs of a device access; `*master` gets the device's bus master and
+  // `*domain_id` the id of the domain that translated it.
   Result<std::vector<Run>> Translate(Symbol device, DmaAddr iova, uint64_t size, Access access,
-                                     BusMaster** master);
+                                     BusMaster** master, uint64_t* domain_id);
   // Translates one page (IOTLB, else walk); on a fault records it and returns the error.
   Result<PhysAddr> TranslatePage(const Device& dev, Symbol name, IommuDomain& domain, DmaAddr iova,
                                  Access access);

@@ -41,10 +41,12 @@ class BusMaster {
   void set_coherent(bool coherent) { coherent_ = coherent; }
   MasterKind kind() const { return kind_; }
 
-  // DMA read/write of physical memory. Errors: kFault naming the device and the address when
-  // any byte is outside RAM (a bus error; nothing is transferred, no event is emitted).
-  Status Read(PhysAddr addr, std::span<uint8_t> out, DmaAddr bus_addr);
-  Status Write(PhysAddr addr, std::span<const uint8_t> data, DmaAddr bus_addr);
+  // DMA read/write of physical memory. `bus_addr` is the address the device used and `domain`
+  // the IOMMU domain that translated it (0: none); both go into the kDeviceAccess event.
+  // Errors: kFault naming the device and the address when any byte is outside RAM (a bus
+  // error; nothing is transferred, no event is emitted).
+  Status Read(PhysAddr addr, std::span<uint8_t> out, DmaAddr bus_addr, uint64_t domain = 0);
+  Status Write(PhysAddr addr, std::span<const uint8_t> data, DmaAddr bus_addr, uint64_t domain = 0);
   // Without an IOMMU the bus address is the physical address.
   Status Read(PhysAddr addr, std::span<uint8_t> out) {
     return Read(addr, out, DmaAddr(addr.value()));
@@ -59,7 +61,7 @@ class BusMaster {
  private:
   Status CheckRam(PhysAddr addr, uint64_t size, Access access, DmaAddr bus_addr) const;
   // Emits the kDeviceAccess event (not for walkers); returns the seq the access is known by.
-  uint64_t Announce(Access access, PhysAddr addr, uint64_t size, DmaAddr bus_addr);
+  uint64_t Announce(Access access, PhysAddr addr, uint64_t size, DmaAddr bus_addr, uint64_t domain);
 
   Soc& soc_;
   Symbol name_;
