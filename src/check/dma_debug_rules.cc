@@ -51,7 +51,7 @@ void Checker::OnMap(const Event& e) {
   m.where = e.where;
   m.coherent_device = IsCoherent(e.device);
   m.needs_error_check = NeedsErrorCheck(e.api);
-  m.pieces = MappingTable::PiecesOf(e, options_.line_size, &m.segments);
+  MappingTable::PiecesOf(e, options_.line_size, &m.pieces, &m.segments);
   m.size = e.size;
   if (m.size == 0) {
     for (const DmaRange& s : m.segments) m.size += s.size;
@@ -146,7 +146,7 @@ void Checker::OnAlloc(const Event& e) {
   m.seq = e.seq;
   m.where = e.where;
   m.coherent_device = IsCoherent(e.device);
-  m.pieces = MappingTable::PiecesOf(e, options_.line_size, &m.segments);
+  MappingTable::PiecesOf(e, options_.line_size, &m.pieces, &m.segments);
   Owner owner = e.api == MapApi::kCoherent ? Owner::kShared : Owner::kCpu;
   mappings_.Insert(m, owner);
   m.history.Push(OwnershipTransition{e.seq, e.kind, e.device, e.dir, owner, DmaRange(m.dma, m.size),

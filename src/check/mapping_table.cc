@@ -17,20 +17,21 @@ MappingTable::MappingTable(uint64_t line_size)
     : line_size_(line_size),
       line_shift_(std::has_single_bit(line_size) ? std::countr_zero(line_size) : -1) {}
 
-absl::InlinedVector<MappingPiece, 1> MappingTable::PiecesOf(
-    const Event& e, uint64_t line_size, absl::InlinedVector<DmaRange, 1>* segs) {
-  absl::InlinedVector<MappingPiece, 1> pieces;
+void MappingTable::PiecesOf(const Event& e, uint64_t line_size,
+                            absl::InlinedVector<MappingPiece, 1>* pieces,
+                            absl::InlinedVector<DmaRange, 1>* segs) {
+  pieces->clear();
   uint64_t next_line = 0;
   auto add = [&](DmaAddr dma, PhysAddr phys, uint64_t size) {
     if (size == 0) return;
-    pieces.push_back(MappingPiece{dma, phys, size, next_line});
+    pieces->push_back(MappingPiece{dma, phys, size, next_line});
     next_line += LinesOf(phys, size, line_size);
   };
   segs->clear();
   if (e.sg.empty()) {
     if (e.size != 0) segs->push_back(DmaRange(e.dma, e.size));
     add(e.dma, e.phys, e.size);
-    return pieces;
+    return;
   }
   // DMA segments: the entries with a DMA length (the first mapped_nents ones).
   for (const SgSegment& s : e.sg) {
@@ -62,7 +63,6 @@ absl::InlinedVector<MappingPiece, 1> MappingTable::PiecesOf(
       pos = 0;
     }
   }
-  return pieces;
 }
 
 Mapping& MappingTable::Acquire() {
@@ -110,12 +110,16 @@ Mapping& MappingTable::Insert(Mapping& m, Owner initial) {
   }
   m.lines = LineOwnership(lines, initial);
   const Key key{m.device, m.dma.value()};
-  auto [it, inserted] = exact_.try_emplace(key, id);
-  m.next_same_key_ = inserted ? UINT32_MAX : it->second;
-  it->second = id;
-  last_key_ = key;
-  last_head_ = id;
-  last_valid_ = true;
+  if (last_valid_ && last_value_ != nullptr && last_key_ == key) {
+    m.next_same_key_ = *last_value_;  // UINT32_MAX when the chain was empty
+    *last_value_ = id;
+  } else {
+    CacheKey(key, nullptr);  // erases a dead entry before the insert below
+    auto [it, inserted] = exact_.try_emplace(key, id);
+    m.next_same_key_ = inserted ? UINT32_MAX : it->second;
+    it->second = id;
+    last_value_ = &it->second;
+  }
   RangeIndex<uint32_t>& dma_index = by_dma_[m.device];
   for (const DmaRange& s : m.segments) dma_index.Insert(s.base.value(), s.end().value(), id);
   if (m.has_lines()) {
@@ -143,28 +147,35 @@ void MappingTable::Retire(uint32_t id) {
   m.next_same_key_ = UINT32_MAX;
 }
 
-uint32_t MappingTable::Head(const Key& k) const {
-  if (last_valid_ && last_key_ == k) return last_head_;
-  auto it = exact_.find(k);
+void MappingTable::CacheKey(const Key& k, uint32_t* v) {
+  if (last_valid_ && last_value_ != nullptr && *last_value_ == UINT32_MAX && !(last_key_ == k)) {
+    exact_.erase(last_key_);  // the one entry with an empty chain
+  }
   last_key_ = k;
-  last_head_ = it == exact_.end() ? UINT32_MAX : it->second;
+  last_value_ = v;
   last_valid_ = true;
-  return last_head_;
+}
+
+uint32_t* MappingTable::ExactValue(const Key& k) {
+  if (last_valid_ && last_key_ == k) return last_value_;
+  CacheKey(k, nullptr);  // erases a dead entry first: the find below cannot be moved by it
+  auto it = exact_.find(k);
+  last_value_ = it == exact_.end() ? nullptr : &it->second;
+  return last_value_;
+}
+
+uint32_t MappingTable::Head(const Key& k) {
+  const uint32_t* v = ExactValue(k);
+  return v == nullptr ? UINT32_MAX : *v;
 }
 
 void MappingTable::Unindex(uint32_t id, const Mapping& m) {
   const Key key{m.device, m.dma.value()};
-  auto it = exact_.find(key);
-  if (it != exact_.end()) {
-    if (it->second == id) {
-      if (m.next_same_key_ == UINT32_MAX) {
-        exact_.erase(it);
-      } else {
-        it->second = m.next_same_key_;
-      }
-      if (last_valid_ && last_key_ == key) last_head_ = m.next_same_key_;
+  if (uint32_t* head = ExactValue(key); head != nullptr) {
+    if (*head == id) {
+      *head = m.next_same_key_;  // UINT32_MAX: kept, empty, while it is the cached entry
     } else {
-      for (uint32_t cur = it->second; cur != UINT32_MAX;) {
+      for (uint32_t cur = *head; cur != UINT32_MAX;) {
         Mapping& c = slots_[cur];
         if (c.next_same_key_ == id) {
           c.next_same_key_ = m.next_same_key_;

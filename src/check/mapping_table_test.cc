@@ -20,7 +20,7 @@ uint32_t Add(MappingTable& t, Symbol device, uint64_t dma, uint64_t size, uint64
   m.dma = e.dma;
   m.size = size;
   m.seq = seq;
-  m.pieces = MappingTable::PiecesOf(e, t.line_size(), &m.segments);
+  MappingTable::PiecesOf(e, t.line_size(), &m.pieces, &m.segments);
   return t.Insert(m, Owner::kDevice).id;
 }
 
@@ -54,6 +54,24 @@ TEST(MappingTable, ExactLookupsFollowInsertsAndRemovalsOfTheSameHandle) {
   EXPECT_FALSE(t.FindContaining(dev, DmaAddr(0x1000)).has_value());
   const uint32_t d = Add(t, dev, 0x1000, 0x800, 4);
   EXPECT_EQ(t.FindContaining(dev, DmaAddr(0x1000))->mapping->id, d);
+  // A handle whose last mapping went, then other handles looked up and mapped in between
+  // (many, so the hash table grows and moves its entries): it stays unknown until mapped again.
+  t.Remove(d);
+  std::vector<uint32_t> others;
+  for (uint64_t i = 0; i < 100; ++i) {
+    EXPECT_TRUE(t.FindExact(dev, DmaAddr(0x1000)).empty());
+    others.push_back(Add(t, other, 0x10'0000 + i * 0x1000, 0x800, 10 + i));
+    EXPECT_EQ(Ids(t.FindExact(other, DmaAddr(0x10'0000 + i * 0x1000))),
+              std::vector<uint32_t>{others.back()});
+  }
+  EXPECT_FALSE(t.FindContaining(dev, DmaAddr(0x1000)).has_value());
+  const uint32_t e = Add(t, dev, 0x1000, 0x800, 200);
+  EXPECT_EQ(Ids(t.FindExact(dev, DmaAddr(0x1000))), std::vector<uint32_t>{e});
+  for (uint64_t i = 0; i < 100; ++i) {
+    EXPECT_EQ(Ids(t.FindExact(other, DmaAddr(0x10'0000 + i * 0x1000))),
+              std::vector<uint32_t>{others[i]});
+  }
+  EXPECT_EQ(t.size(), 101u);
 }
 
 }  // namespace

@@ -78,6 +78,12 @@ struct Mapping {
 class MappingTable {
  public:
   explicit MappingTable(uint64_t line_size);
+  // Movable (the exact-key cache points into exact_'s storage, which a move carries along),
+  // not copyable.
+  MappingTable(MappingTable&&) = default;
+  MappingTable& operator=(MappingTable&&) = default;
+  MappingTable(const MappingTable&) = delete;
+  MappingTable& operator=(const MappingTable&) = delete;
 
   uint64_t line_size() const { return line_size_; }
 
@@ -85,8 +91,11 @@ class MappingTable {
   // when an entry's page offset differs from that of the segment's running device address
   // (base + position, so a segment starting at a non-zero page offset is placed right), the
   // position is padded to the next page, as the IOMMU DMA backend lays entries out.
-  static absl::InlinedVector<MappingPiece, 1> PiecesOf(const Event& map_event, uint64_t line_size,
-                                                       absl::InlinedVector<DmaRange, 1>* segs);
+  // Fills *pieces and *segs in place (a mapping slot's own buffers: no vector is built and
+  // moved in).
+  static void PiecesOf(const Event& map_event, uint64_t line_size,
+                       absl::InlinedVector<MappingPiece, 1>* pieces,
+                       absl::InlinedVector<DmaRange, 1>* segs);
 
   // A free slot's mapping, every field at its default (its buffers kept from an earlier
   // mapping, so nothing is built and moved in: a Mapping is a few hundred bytes), with its id
@@ -165,7 +174,12 @@ class MappingTable {
   // Drops removed mapping `id` (already out of its slot, now `m`) from every index.
   void Unindex(uint32_t id, const Mapping& m);
   // The newest live mapping with key `k` (head of its chain), UINT32_MAX when none.
-  uint32_t Head(const Key& k) const;
+  uint32_t Head(const Key& k);
+  // exact_'s value for `k` (the cached one when `k` is the cached key), nullptr when none.
+  uint32_t* ExactValue(const Key& k);
+  // Points the cache at `k` (value `v`, nullptr: no entry), first erasing the cached entry
+  // when its chain is empty.
+  void CacheKey(const Key& k, uint32_t* v);
   struct PieceRef {
     uint32_t id;
     uint32_t piece;
@@ -180,13 +194,18 @@ class MappingTable {
   std::vector<Mapping> slots_;  // live, retired (not yet released) or free (in free_)
   std::vector<uint32_t> free_;
   size_t live_ = 0;
-  absl::flat_hash_map<Key, uint32_t> exact_;  // head of a chain through next_same_key_
-  // The key last looked up or changed and its chain's head (UINT32_MAX: none live), kept
-  // equal to exact_'s answer by Insert and Unindex: one mapping's calls in a row
-  // (mapping_error, syncs, unmap) cost one hash probe instead of one each.
-  mutable Key last_key_;
-  mutable uint32_t last_head_ = UINT32_MAX;
-  mutable bool last_valid_ = false;
+  // Head of a chain through next_same_key_; UINT32_MAX (an empty chain) only for the cached
+  // key below.
+  absl::flat_hash_map<Key, uint32_t> exact_;
+  // The key last looked up, inserted or removed and its entry in exact_ (nullptr: none).
+  // A mapping's calls in a row (map, mapping_error, syncs, unmap) and the next map of the same
+  // handle then cost no hash probe: when its last mapping goes, the entry stays with an empty
+  // chain while it is the cached one (so at most one such entry exists), and is erased when
+  // the cache moves to another key. The pointer is refreshed after every exact_ insert (a
+  // rehash moves entries) and cleared when its entry is erased.
+  Key last_key_;
+  uint32_t* last_value_ = nullptr;
+  bool last_valid_ = false;
   absl::flat_hash_map<Symbol, RangeIndex<uint32_t>, SymbolHash> by_dma_;
   RangeIndex<PieceRef> phys_;
   PageFilter phys_pages_;  // pages phys_ ever held a piece on
