@@ -120,7 +120,7 @@ Mapping& MappingTable::Insert(Mapping& m, Owner initial) {
     it->second = id;
     last_value_ = &it->second;
   }
-  RangeIndex<uint32_t>& dma_index = by_dma_[m.device];
+  RangeIndex<uint32_t>& dma_index = *DmaIndexOf(m.device, true);
   for (const DmaRange& s : m.segments) dma_index.Insert(s.base.value(), s.end().value(), id);
   if (m.has_lines()) {
     for (uint32_t i = 0; i < m.pieces.size(); ++i) {
@@ -169,6 +169,19 @@ uint32_t MappingTable::Head(const Key& k) {
   return v == nullptr ? UINT32_MAX : *v;
 }
 
+RangeIndex<uint32_t>* MappingTable::DmaIndexOf(Symbol device, bool create) {
+  if (dma_index_ != nullptr && dma_device_ == device) return dma_index_;
+  if (create) {
+    dma_index_ = &by_dma_[device];
+  } else {
+    auto it = by_dma_.find(device);
+    if (it == by_dma_.end()) return nullptr;
+    dma_index_ = &it->second;
+  }
+  dma_device_ = device;
+  return dma_index_;
+}
+
 void MappingTable::Unindex(uint32_t id, const Mapping& m) {
   const Key key{m.device, m.dma.value()};
   if (uint32_t* head = ExactValue(key); head != nullptr) {
@@ -185,10 +198,12 @@ void MappingTable::Unindex(uint32_t id, const Mapping& m) {
       }
     }
   }
-  auto d = by_dma_.find(m.device);
-  if (d != by_dma_.end()) {
-    for (const DmaRange& s : m.segments) d->second.Erase(s.base.value(), id);
-    if (d->second.empty()) by_dma_.erase(d);
+  if (RangeIndex<uint32_t>* index = DmaIndexOf(m.device, false); index != nullptr) {
+    for (const DmaRange& s : m.segments) index->Erase(s.base.value(), id);
+    if (index->empty()) {
+      by_dma_.erase(m.device);
+      dma_index_ = nullptr;  // it was the cached one
+    }
   }
   if (m.has_lines()) {
     for (uint32_t i = 0; i < m.pieces.size(); ++i) {
@@ -214,10 +229,10 @@ std::optional<MappingTable::Containing> MappingTable::FindContaining(Symbol devi
       if (s.Contains(addr)) return Containing{&newest, s};
     }
   }
-  auto d = by_dma_.find(device);
-  if (d == by_dma_.end()) return std::nullopt;
+  const RangeIndex<uint32_t>* index = DmaIndexOf(device, false);
+  if (index == nullptr) return std::nullopt;
   std::optional<Containing> best;
-  d->second.ForEachOverlap(
+  index->ForEachOverlap(
       addr.value(), addr.value() + 1, [&](uint64_t begin, uint64_t end, uint32_t id) {
         Mapping& m = slots_[id];
         if (!best || m.seq > best->mapping->seq) {

@@ -1,5 +1,8 @@
 #include "dmakit/check/mapping_table.h"
 
+#include <string>
+#include <vector>
+
 #include <gtest/gtest.h>
 
 namespace dmakit {
@@ -72,6 +75,32 @@ TEST(MappingTable, ExactLookupsFollowInsertsAndRemovalsOfTheSameHandle) {
               std::vector<uint32_t>{others[i]});
   }
   EXPECT_EQ(t.size(), 101u);
+}
+
+// Containment lookups go through a per-device index that is remembered for the last device;
+// devices added later (the table of devices grows and moves) and a device whose last mapping
+// went (its index erased) must not leave it pointing at the wrong index.
+TEST(MappingTable, ContainmentLookupsFollowDevicesComingAndGoing) {
+  MappingTable t(64);
+  std::vector<Symbol> devs;
+  std::vector<uint32_t> ids;
+  for (int i = 0; i < 50; ++i) {
+    devs.push_back(Symbol("dev" + std::to_string(i)));
+    ids.push_back(Add(t, devs.back(), 0x1000 * static_cast<uint64_t>(i + 1), 0x800, 1));
+    ASSERT_TRUE(t.FindContaining(devs.back(), DmaAddr(0x1000 * (i + 1) + 0x10)).has_value());
+  }
+  for (int i = 0; i < 50; ++i) {
+    auto found = t.FindContaining(devs[i], DmaAddr(0x1000 * static_cast<uint64_t>(i + 1) + 0x10));
+    ASSERT_TRUE(found.has_value());
+    EXPECT_EQ(found->mapping->id, ids[i]);
+    EXPECT_FALSE(t.FindContaining(devs[i], DmaAddr(0x1000 * static_cast<uint64_t>(i + 2) + 0x10))
+                     .has_value());
+  }
+  t.Remove(ids[7]);
+  EXPECT_FALSE(t.FindContaining(devs[7], DmaAddr(0x8010)).has_value());
+  EXPECT_EQ(t.FindContaining(devs[8], DmaAddr(0x9010))->mapping->id, ids[8]);
+  const uint32_t again = Add(t, devs[7], 0x8000, 0x800, 2);
+  EXPECT_EQ(t.FindContaining(devs[7], DmaAddr(0x8010))->mapping->id, again);
 }
 
 }  // namespace

@@ -180,6 +180,8 @@ class MappingTable {
   // Points the cache at `k` (value `v`, nullptr: no entry), first erasing the cached entry
   // when its chain is empty.
   void CacheKey(const Key& k, uint32_t* v);
+  // by_dma_'s index of `device`: created when `create`, else nullptr when there is none.
+  RangeIndex<uint32_t>* DmaIndexOf(Symbol device, bool create);
   struct PieceRef {
     uint32_t id;
     uint32_t piece;
@@ -207,6 +209,10 @@ class MappingTable {
   uint32_t* last_value_ = nullptr;
   bool last_valid_ = false;
   absl::flat_hash_map<Symbol, RangeIndex<uint32_t>, SymbolHash> by_dma_;
+  // The device last looked up in by_dma_ and its index there (nullptr: none), refreshed
+  // after every insert (a rehash moves entries) and cleared when that index is erased.
+  Symbol dma_device_;
+  RangeIndex<uint32_t>* dma_index_ = nullptr;
   RangeIndex<PieceRef> phys_;
   PageFilter phys_pages_;  // pages phys_ ever held a piece on
 };
