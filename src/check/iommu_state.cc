@@ -26,10 +26,32 @@ IommuState::Hits IommuState::Overlaps(const LiveMap& m, uint64_t iova, uint64_t 
   return hits;
 }
 
-IommuState::LiveMap& IommuState::LiveOf(uint64_t domain) {
-  auto [it, inserted] = live_.try_emplace(domain);
-  if (inserted) it->second.Disjoint();
-  return it->second;
+IommuState::LiveMap* IommuState::LiveOf(uint64_t domain, bool create) {
+  if (live_cached_ != nullptr && live_domain_ == domain) return live_cached_;
+  if (create) {
+    auto [it, inserted] = live_.try_emplace(domain);
+    if (inserted) it->second.Disjoint();
+    live_cached_ = &it->second;
+  } else {
+    auto it = live_.find(domain);
+    if (it == live_.end()) return nullptr;
+    live_cached_ = &it->second;
+  }
+  live_domain_ = domain;
+  return live_cached_;
+}
+
+RangeIndex<uint32_t>* IommuState::PendingOf(uint64_t domain, bool create) {
+  if (pending_cached_ != nullptr && pending_domain_ == domain) return pending_cached_;
+  if (create) {
+    pending_cached_ = &pending_[domain];
+  } else {
+    auto it = pending_.find(domain);
+    if (it == pending_.end()) return nullptr;
+    pending_cached_ = &it->second;
+  }
+  pending_domain_ = domain;
+  return pending_cached_;
 }
 
 IommuState::Translations IommuState::Overlapping(uint64_t domain, uint64_t iova,
@@ -63,7 +85,7 @@ void IommuState::Insert(LiveMap& live, uint64_t domain, const Translation& t) {
 
 void IommuState::Map(uint64_t domain, const Translation& t) {
   ClearPending(domain, t.iova, t.end);
-  Insert(LiveOf(domain), domain, t);
+  Insert(*LiveOf(domain, true), domain, t);
 }
 
 IommuState::Translations IommuState::MapIfFree(uint64_t domain, const Translation& t) {
@@ -72,7 +94,7 @@ IommuState::Translations IommuState::MapIfFree(uint64_t domain, const Translatio
     Map(domain, t);
     return out;
   }
-  LiveMap& live = LiveOf(domain);
+  LiveMap& live = *LiveOf(domain, true);
   for (auto [begin, slot] : Overlaps(live, t.iova, t.end)) out.push_back(slots_[slot]);
   if (!out.empty()) return out;
   ClearPending(domain, t.iova, t.end);
@@ -83,9 +105,9 @@ IommuState::Translations IommuState::MapIfFree(uint64_t domain, const Translatio
 IommuState::Translations IommuState::Unmap(uint64_t domain, uint64_t iova, uint64_t end,
                                            uint64_t seq, SourceLoc where) {
   Translations hit;
-  auto d = live_.find(domain);
-  if (d == live_.end() || iova >= end) return hit;
-  LiveMap& live = d->second;
+  LiveMap* d = iova < end ? LiveOf(domain, false) : nullptr;
+  if (d == nullptr) return hit;
+  LiveMap& live = *d;
   const Hits found = Overlaps(live, iova, end);
   if (found.empty()) return hit;
   for (auto [begin, slot] : found) {
@@ -122,20 +144,20 @@ IommuState::Translations IommuState::Unmap(uint64_t domain, uint64_t iova, uint6
   p.seq = seq;
   p.where = where;
   p.unmapped = hit;
-  pending_[domain].Insert(iova, end, slot);
+  PendingOf(domain, true)->Insert(iova, end, slot);
   return hit;
 }
 
 void IommuState::ClearPending(uint64_t domain, uint64_t iova, uint64_t end) {
-  auto p = pending_.find(domain);
-  if (p == pending_.end()) return;
+  RangeIndex<uint32_t>* index = PendingOf(domain, false);
+  if (index == nullptr) return;
   absl::InlinedVector<std::pair<uint64_t, uint32_t>, 4> gone;
-  p->second.ForEachOverlap(iova, end, [&](uint64_t begin, uint64_t, uint32_t slot) {
+  index->ForEachOverlap(iova, end, [&](uint64_t begin, uint64_t, uint32_t slot) {
     gone.emplace_back(begin, slot);
     return true;
   });
   for (auto [begin, slot] : gone) {
-    p->second.Erase(begin, slot);
+    index->Erase(begin, slot);
     free_pending_.push_back(slot);
   }
 }

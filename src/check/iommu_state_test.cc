@@ -46,5 +46,31 @@ TEST(IommuState, MapIfFreeClosesThePendingWindowItMapsOver) {
   EXPECT_FALSE(s.StaleAt(1, 0x1800).has_value());
 }
 
+// Map, unmap and invalidate remember the last domain they used; domains added later (the maps
+// grow and move their entries) must not leave a lookup on another domain's translations.
+TEST(IommuState, DomainsComingLaterDoNotMixTranslationsOrWindows) {
+  IommuState s;
+  for (uint64_t d = 1; d <= 40; ++d) {
+    ASSERT_TRUE(s.MapIfFree(d, T(0x1000, 0x2000, 0x8000'0000 + d * 0x1000, d)).empty());
+    ASSERT_EQ(s.Unmap(d, 0x1000, 0x2000, 100 + d, SourceLoc{}).size(), 1u);
+    ASSERT_TRUE(s.MapIfFree(d, T(0x3000, 0x4000, 0x9000'0000 + d * 0x1000, 200 + d)).empty());
+  }
+  for (uint64_t d = 1; d <= 40; ++d) {
+    IommuState::Translations live = s.Overlapping(d, 0, 0x10000);
+    ASSERT_EQ(live.size(), 1u);
+    EXPECT_EQ(live[0].seq, 200 + d);
+    auto p = s.StaleAt(d, 0x1800);
+    ASSERT_TRUE(p.has_value());
+    EXPECT_EQ(p->seq, 100 + d);
+  }
+  s.Invalidate(7, 0, 0);
+  EXPECT_FALSE(s.StaleAt(7, 0x1800).has_value());
+  EXPECT_TRUE(s.StaleAt(8, 0x1800).has_value());
+  EXPECT_TRUE(s.Unmap(41, 0x3000, 0x4000, 300, SourceLoc{}).empty());  // a domain never used
+  EXPECT_EQ(s.Unmap(9, 0x3000, 0x4000, 301, SourceLoc{}).size(), 1u);
+  EXPECT_TRUE(s.Overlapping(9, 0, 0x10000).empty());
+  EXPECT_EQ(s.Overlapping(10, 0, 0x10000).size(), 1u);
+}
+
 }  // namespace
 }  // namespace dmakit

@@ -54,6 +54,14 @@ class IommuState {
     const Translation* MappingAt(uint64_t at) const;
   };
 
+  IommuState() = default;
+  // Movable (the domain caches point into maps whose storage a move carries along), not
+  // copyable.
+  IommuState(IommuState&&) = default;
+  IommuState& operator=(IommuState&&) = default;
+  IommuState(const IommuState&) = delete;
+  IommuState& operator=(const IommuState&) = delete;
+
   void Attach(Symbol node, uint64_t domain, Symbol type);
   void Detach(Symbol node);
   const Attachment* AttachmentOf(Symbol node) const;
@@ -106,7 +114,9 @@ class IommuState {
   // (first IOVA, slot) of the live translations of `m` overlapping [iova, end), by IOVA.
   using Hits = absl::InlinedVector<std::pair<uint64_t, uint32_t>, 2>;
   static Hits Overlaps(const LiveMap& m, uint64_t iova, uint64_t end);
-  LiveMap& LiveOf(uint64_t domain);
+  // `domain`'s live map / pending windows: created when `create`, else nullptr when none.
+  LiveMap* LiveOf(uint64_t domain, bool create);
+  RangeIndex<uint32_t>* PendingOf(uint64_t domain, bool create);
   void Insert(LiveMap& live, uint64_t domain, const Translation& t);
   uint32_t NewSlot(const Translation& t);
   void ClearPending(uint64_t domain, uint64_t iova, uint64_t end);
@@ -121,6 +131,13 @@ class IommuState {
   absl::flat_hash_map<uint64_t, RangeIndex<uint32_t>> pending_;
   std::vector<Pending> pending_slots_;
   std::vector<uint32_t> free_pending_;
+  // The domain last looked up in live_ / pending_ and its entry there (nullptr: none yet).
+  // Entries are never erased from either map; the pointer is refreshed after every insert (a
+  // rehash moves entries). A device's map, unmap and invalidate name one domain: no probe.
+  uint64_t live_domain_ = 0;
+  LiveMap* live_cached_ = nullptr;
+  uint64_t pending_domain_ = 0;
+  RangeIndex<uint32_t>* pending_cached_ = nullptr;
   RangeIndex<PhysRef> by_phys_;
   PageFilter phys_pages_;  // pages by_phys_ ever held a translation on
   bool has_unmanaged_ = false;
