@@ -116,7 +116,11 @@ void Checker::OnDeviceAccess(const Event& e) {
 bool Checker::JudgeByOwnMapping(const Event& e, bool write, std::vector<PhysRange>& cpu_owned,
                                 std::vector<PhysRange>& to_device, Mapping** cpu_mapping,
                                 Mapping** ro_mapping) {
-  auto found = mappings_.FindContaining(e.device, e.dma);
+  // The access went through the domain that translated it: a driver-managed domain's mapping
+  // at that address if there is one, else the DMA API's.
+  auto found =
+      e.domain != 0 ? mappings_.FindContaining(DmaSpace(e.device, e.domain), e.dma) : std::nullopt;
+  if (!found) found = mappings_.FindContaining(e.device, e.dma);
   if (!found || e.dma + e.size > found->segment.end() || !found->mapping->has_lines()) {
     return false;
   }

@@ -40,6 +40,7 @@ void Checker::OnMap(const Event& e) {
   // Built in its slot; not indexed until Insert, so the checks below do not see it.
   Mapping& m = mappings_.Acquire();
   m.device = e.device;
+  m.domain = SpaceOf(e).domain;
   m.api = e.api;
   m.dma = e.dma;
   if (!e.sg.empty() && e.dma.value() == 0) m.dma = e.sg.front().dma;
@@ -154,7 +155,7 @@ void Checker::OnAlloc(const Event& e) {
 }
 
 Mapping* Checker::MatchExact(const Event& e) {
-  auto found = mappings_.FindExact(e.device, e.dma);
+  auto found = mappings_.FindExact(SpaceOf(e), e.dma);
   Mapping* best = nullptr;
   int best_score = -1;
   for (Mapping* m : found) {  // newest first; the best match wins, as in dma-debug
@@ -259,7 +260,7 @@ void Checker::OnSync(const Event& e) {
 
 Mapping* Checker::SyncSegment(const Event& e, DmaAddr dma, uint64_t size, PhysRange phys) {
   const bool to_cpu = e.kind == EventKind::kDmaSyncForCpu;
-  auto found = mappings_.FindContaining(e.device, dma);
+  auto found = mappings_.FindContaining(SpaceOf(e), dma);
   if (!found) {
     if (Enabled(RuleId::kSyncNotMapped)) {
       Violation v = Make(RuleId::kSyncNotMapped, e, nullptr,
@@ -307,7 +308,7 @@ Mapping* Checker::SyncSegment(const Event& e, DmaAddr dma, uint64_t size, PhysRa
 }
 
 void Checker::OnMappingError(const Event& e) {
-  for (Mapping* m : mappings_.FindExact(e.device, e.dma)) m->error_checked = true;
+  for (Mapping* m : mappings_.FindExact(SpaceOf(e), e.dma)) m->error_checked = true;
 }
 
 void Checker::OnDeviceRelease(const Event& e) {

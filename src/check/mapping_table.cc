@@ -77,6 +77,7 @@ Mapping& MappingTable::Acquire() {
   Mapping& m = slots_[id];
   m.id = id;
   m.device = Symbol();
+  m.domain = 0;
   m.api = MapApi::kNone;
   m.dma = DmaAddr();
   m.size = 0;
@@ -109,7 +110,7 @@ Mapping& MappingTable::Insert(Mapping& m, Owner initial) {
       lines += LineNumber(p.phys.value() + p.size - 1) - LineNumber(p.phys.value()) + 1;
   }
   m.lines = LineOwnership(lines, initial);
-  const Key key{m.device, m.dma.value()};
+  const Key key{m.space(), m.dma.value()};
   if (last_valid_ && last_value_ != nullptr && last_key_ == key) {
     m.next_same_key_ = *last_value_;  // UINT32_MAX when the chain was empty
     *last_value_ = id;
@@ -120,7 +121,7 @@ Mapping& MappingTable::Insert(Mapping& m, Owner initial) {
     it->second = id;
     last_value_ = &it->second;
   }
-  RangeIndex<uint32_t>& dma_index = *DmaIndexOf(m.device, true);
+  RangeIndex<uint32_t>& dma_index = *DmaIndexOf(m.space(), true);
   for (const DmaRange& s : m.segments) dma_index.Insert(s.base.value(), s.end().value(), id);
   if (m.has_lines()) {
     for (uint32_t i = 0; i < m.pieces.size(); ++i) {
@@ -169,21 +170,21 @@ uint32_t MappingTable::Head(const Key& k) {
   return v == nullptr ? UINT32_MAX : *v;
 }
 
-RangeIndex<uint32_t>* MappingTable::DmaIndexOf(Symbol device, bool create) {
-  if (dma_index_ != nullptr && dma_device_ == device) return dma_index_;
+RangeIndex<uint32_t>* MappingTable::DmaIndexOf(const DmaSpace& space, bool create) {
+  if (dma_index_ != nullptr && dma_space_ == space) return dma_index_;
   if (create) {
-    dma_index_ = &by_dma_[device];
+    dma_index_ = &by_dma_[space];
   } else {
-    auto it = by_dma_.find(device);
+    auto it = by_dma_.find(space);
     if (it == by_dma_.end()) return nullptr;
     dma_index_ = &it->second;
   }
-  dma_device_ = device;
+  dma_space_ = space;
   return dma_index_;
 }
 
 void MappingTable::Unindex(uint32_t id, const Mapping& m) {
-  const Key key{m.device, m.dma.value()};
+  const Key key{m.space(), m.dma.value()};
   if (uint32_t* head = ExactValue(key); head != nullptr) {
     if (*head == id) {
       *head = m.next_same_key_;  // UINT32_MAX: kept, empty, while it is the cached entry
@@ -198,10 +199,10 @@ void MappingTable::Unindex(uint32_t id, const Mapping& m) {
       }
     }
   }
-  if (RangeIndex<uint32_t>* index = DmaIndexOf(m.device, false); index != nullptr) {
+  if (RangeIndex<uint32_t>* index = DmaIndexOf(m.space(), false); index != nullptr) {
     for (const DmaRange& s : m.segments) index->Erase(s.base.value(), id);
     if (index->empty()) {
-      by_dma_.erase(m.device);
+      by_dma_.erase(m.space());
       dma_index_ = nullptr;  // it was the cached one
     }
   }
@@ -212,24 +213,25 @@ void MappingTable::Unindex(uint32_t id, const Mapping& m) {
   }
 }
 
-absl::InlinedVector<Mapping*, 2> MappingTable::FindExact(Symbol device, DmaAddr dma) {
+absl::InlinedVector<Mapping*, 2> MappingTable::FindExact(const DmaSpace& space, DmaAddr dma) {
   absl::InlinedVector<Mapping*, 2> out;
-  for (uint32_t cur = Head(Key{device, dma.value()}); cur != UINT32_MAX;
+  for (uint32_t cur = Head(Key{space, dma.value()}); cur != UINT32_MAX;
        cur = slots_[cur].next_same_key_) {
     out.push_back(&slots_[cur]);
   }
   return out;
 }
 
-std::optional<MappingTable::Containing> MappingTable::FindContaining(Symbol device, DmaAddr addr) {
+std::optional<MappingTable::Containing> MappingTable::FindContaining(const DmaSpace& space,
+                                                                     DmaAddr addr) {
   // Fast path: most syncs name the handle itself.
-  if (const uint32_t head = Head(Key{device, addr.value()}); head != UINT32_MAX) {
+  if (const uint32_t head = Head(Key{space, addr.value()}); head != UINT32_MAX) {
     Mapping& newest = slots_[head];
     for (const DmaRange& s : newest.segments) {
       if (s.Contains(addr)) return Containing{&newest, s};
     }
   }
-  const RangeIndex<uint32_t>* index = DmaIndexOf(device, false);
+  const RangeIndex<uint32_t>* index = DmaIndexOf(space, false);
   if (index == nullptr) return std::nullopt;
   std::optional<Containing> best;
   index->ForEachOverlap(

@@ -8,8 +8,10 @@
 namespace dmakit {
 namespace {
 
-// Maps `size` bytes at device address `dma` of `device` (phys = dma) and returns its id.
-uint32_t Add(MappingTable& t, Symbol device, uint64_t dma, uint64_t size, uint64_t seq) {
+// Maps `size` bytes at device address `dma` of `device` (phys = dma) and returns its id; a
+// non-zero `domain` makes it a driver-managed domain's mapping (MapApi::kDomain).
+uint32_t Add(MappingTable& t, Symbol device, uint64_t dma, uint64_t size, uint64_t seq,
+             uint64_t domain = 0) {
   Event e;
   e.kind = EventKind::kDmaMap;
   e.device = device;
@@ -17,8 +19,13 @@ uint32_t Add(MappingTable& t, Symbol device, uint64_t dma, uint64_t size, uint64
   e.dma = DmaAddr(dma);
   e.phys = PhysAddr(dma);
   e.size = size;
+  if (domain != 0) {
+    e.api = MapApi::kDomain;
+    e.domain = domain;
+  }
   Mapping& m = t.Acquire();
   m.device = device;
+  m.domain = SpaceOf(e).domain;
   m.api = e.api;
   m.dma = e.dma;
   m.size = size;
@@ -31,6 +38,27 @@ std::vector<uint32_t> Ids(const absl::InlinedVector<Mapping*, 2>& found) {
   std::vector<uint32_t> ids;
   for (const Mapping* m : found) ids.push_back(m->id);
   return ids;
+}
+
+// Two driver-managed domains of one device (a GPU's contexts) may map one address to different
+// memory: lookups in one space never find the other's mapping, nor the DMA API's.
+TEST(MappingTable, DomainsOfOneDeviceAreSeparateAddressSpaces) {
+  MappingTable t(64);
+  const Symbol gpu("gpu");
+  const uint32_t ctx0 = Add(t, gpu, 0x1000, 0x1000, 1, /*domain=*/3);
+  const uint32_t ctx1 = Add(t, gpu, 0x1000, 0x1000, 2, /*domain=*/4);
+  const uint32_t dma_api = Add(t, gpu, 0x1000, 0x1000, 3);
+  EXPECT_EQ(Ids(t.FindExact(DmaSpace(gpu, 3), DmaAddr(0x1000))), std::vector<uint32_t>{ctx0});
+  EXPECT_EQ(Ids(t.FindExact(DmaSpace(gpu, 4), DmaAddr(0x1000))), std::vector<uint32_t>{ctx1});
+  EXPECT_EQ(Ids(t.FindExact(gpu, DmaAddr(0x1000))), std::vector<uint32_t>{dma_api});
+  EXPECT_EQ(t.FindContaining(DmaSpace(gpu, 3), DmaAddr(0x1800))->mapping->id, ctx0);
+  EXPECT_EQ(t.FindContaining(DmaSpace(gpu, 4), DmaAddr(0x1800))->mapping->id, ctx1);
+  EXPECT_FALSE(t.FindContaining(DmaSpace(gpu, 5), DmaAddr(0x1800)).has_value());
+  t.Remove(ctx1);
+  EXPECT_TRUE(t.FindExact(DmaSpace(gpu, 4), DmaAddr(0x1000)).empty());
+  EXPECT_FALSE(t.FindContaining(DmaSpace(gpu, 4), DmaAddr(0x1800)).has_value());
+  EXPECT_EQ(t.FindContaining(DmaSpace(gpu, 3), DmaAddr(0x1800))->mapping->id, ctx0);
+  EXPECT_EQ(t.Get(ctx0)->space(), DmaSpace(gpu, 3));
 }
 
 // Exact and containment lookups remember the last key; every insert and removal of a mapping

@@ -348,6 +348,54 @@ TEST(GpuStepsRun, TheGpusWorkIsCheckedAndSeenByTheRun) {
   EXPECT_EQ(rec.counters.at("gpu.faults"), 0u);
 }
 
+// Two contexts: each pins its buffer at the same GPU address in its own address space, fills
+// it from its own ring, and each fence is waited for on its own context.
+TEST(GpuStepsRun, EachContextHasItsOwnAddressSpaceRingAndFence) {
+  RunRecord rec = RunText(WithSteps(
+      "  - gpu_context_create: {as: app2}\n"
+      "  - gpu_bo_create: {size: 4KiB, as: a}\n"
+      "  - gpu_bo_create: {size: 4KiB, as: c}\n"
+      "  - gpu_bo_create: {size: 4KiB, caching: write_combine, dir: to_device, as: cmds}\n"
+      "  - gpu_bo_create: {size: 4KiB, caching: write_combine, dir: to_device, as: cmds2}\n"
+      "  - gpu_mmap: {bo: cmds}\n"
+      "  - gpu_mmap: {bo: cmds2}\n"
+      "  - gpu_pin: {bo: a}\n"
+      "  - gpu_pin: {bo: c, context: app2}\n"
+      "  - gpu_emit: {cmd: cmds, op: fill, dst: a, value: 0x11111111}\n"
+      "  - gpu_emit: {cmd: cmds2, op: fill, dst: c, value: 0x22222222}\n"
+      "  - gpu_submit: {cmd: cmds, as: job1}\n"
+      "  - gpu_submit: {cmd: cmds2, context: app2, as: job2}\n"
+      "  - gpu_wait: {fence: job2}\n"
+      "  - gpu_wait: {fence: job1}\n"
+      "  - gpu_mmap: {bo: a}\n"
+      "  - gpu_mmap: {bo: c}\n"
+      "  - gpu_cpu_prep: {bo: a, op: read}\n"
+      "  - gpu_cpu_read: {bo: a, size: 8, as: ra}\n"
+      "  - gpu_cpu_fini: {bo: a}\n"
+      "  - gpu_cpu_prep: {bo: c, op: read}\n"
+      "  - gpu_cpu_read: {bo: c, size: 8, as: rc}\n"
+      "  - gpu_cpu_fini: {bo: c}\n"));
+  EXPECT_TRUE(rec.passed()) << StepFailure(rec);
+  for (const Violation& v : rec.violations) ADD_FAILURE() << v.ToString();
+  EXPECT_TRUE(rec.violations.empty());
+  EXPECT_TRUE(rec.corruptions.empty());
+  // The two user buffers' IOMMU maps: one address, two domains.
+  std::vector<const Event*> user_maps;
+  for (const Event& e : rec.events) {
+    if (e.kind == EventKind::kIommuMap && e.size == 4096 && e.device.view() != "") {
+      user_maps.push_back(&e);
+    }
+  }
+  bool same_address_two_domains = false;
+  for (const Event* x : user_maps) {
+    for (const Event* y : user_maps) {
+      same_address_two_domains |= x->dma == y->dma && x->domain != y->domain;
+    }
+  }
+  EXPECT_TRUE(same_address_two_domains);
+  EXPECT_EQ(rec.counters.at("gpu.faults"), 0u);
+}
+
 TEST(GpuStepsRun, ABoPinnedInOneContextCannotBeSubmittedFromAnother) {
   RunRecord rec = RunText(WithSteps(std::string(kPinned) +
                                     "  - gpu_context_create: {as: app2}\n"

@@ -1,7 +1,7 @@
 // MappingTable: every live DMA mapping and allocation the checker knows of, indexed three ways:
-//   - exactly by (device, device address), as dma-debug looks up unmap and free;
-//   - by device-address range per device, for sync lookups by containment (a partial sync of a
-//     mapping is legal, so a sync names any address inside a mapped segment);
+//   - exactly by (address space, device address), as dma-debug looks up unmap and free;
+//   - by device-address range per address space, for sync lookups by containment (a partial
+//     sync of a mapping is legal, so a sync names any address inside a mapped segment);
 //   - by physical range, for the cache-line questions (overlap, ownership on CPU and device
 //     accesses, pages freed while mapped).
 // All lookups are hash or B-tree based: 256k live mappings cost O(log n) per call.
@@ -22,6 +22,27 @@
 
 namespace dmakit {
 
+// The address space a device address belongs to. The DMA API's handles live in the device's
+// own space (domain 0); the ownership-aware IOMMU API's (MapApi::kDomain) in the driver-managed
+// domain they were mapped into, and two such domains may hand out one address for different
+// memory (a GPU's per-context address spaces). Implicit from a Symbol: the device's own space.
+struct DmaSpace {
+  Symbol device;
+  uint64_t domain = 0;
+
+  DmaSpace() = default;
+  DmaSpace(Symbol d, uint64_t dom = 0) : device(d), domain(dom) {}  // NOLINT: implicit
+  bool operator==(const DmaSpace&) const = default;
+  template <typename H>
+  friend H AbslHashValue(H h, const DmaSpace& s) {
+    return H::combine(std::move(h), s.device.hash(), s.domain);
+  }
+};
+// The space an event's device address belongs to (see DmaSpace).
+inline DmaSpace SpaceOf(const Event& e) {
+  return DmaSpace(e.device, e.api == MapApi::kDomain ? e.domain : 0);
+}
+
 // One contiguous piece of a mapping: `size` bytes at `dma` on the device side backed by `phys`.
 // A single/page mapping has one piece; an sg mapping one per sg entry, placed in the DMA
 // segments in order (an IOMMU may merge several entries into one DMA segment).
@@ -39,6 +60,7 @@ struct MappingPiece {
 struct Mapping {
   uint32_t id = 0;
   Symbol device;
+  uint64_t domain = 0;  // kDomain mappings: the driver-managed domain; else 0 (see DmaSpace)
   MapApi api = MapApi::kNone;
   DmaAddr dma;  // the handle: exact lookups use it
   uint64_t size = 0;
@@ -59,6 +81,7 @@ struct Mapping {
   LineOwnership lines;
   OwnershipHistory history;
 
+  DmaSpace space() const { return DmaSpace(device, domain); }
   bool is_alloc() const {
     return api == MapApi::kCoherent || api == MapApi::kNoncoherent || api == MapApi::kPages;
   }
@@ -121,7 +144,7 @@ class MappingTable {
   size_t size() const { return live_; }
 
   // Live mappings of `device` whose handle is exactly `dma`, newest first.
-  absl::InlinedVector<Mapping*, 2> FindExact(Symbol device, DmaAddr dma);
+  absl::InlinedVector<Mapping*, 2> FindExact(const DmaSpace& space, DmaAddr dma);
   // The live mapping of `device` with a device-side segment containing `addr`, and that
   // segment; nullopt when none. A mapping whose handle is `addr` itself wins; otherwise, when
   // several contain it, the newest.
@@ -129,7 +152,7 @@ class MappingTable {
     Mapping* mapping;
     DmaRange segment;
   };
-  std::optional<Containing> FindContaining(Symbol device, DmaAddr addr);
+  std::optional<Containing> FindContaining(const DmaSpace& space, DmaAddr addr);
 
   // Calls fn(Mapping&, const MappingPiece&) for every piece whose physical range overlaps
   // `range`; fn returns false to stop.
@@ -163,12 +186,12 @@ class MappingTable {
 
  private:
   struct Key {
-    Symbol device;
+    DmaSpace space;
     uint64_t dma = 0;
     bool operator==(const Key&) const = default;
     template <typename H>
     friend H AbslHashValue(H h, const Key& k) {
-      return H::combine(std::move(h), k.device.hash(), k.dma);
+      return H::combine(std::move(h), k.space, k.dma);
     }
   };
   // Drops removed mapping `id` (already out of its slot, now `m`) from every index.
@@ -180,15 +203,12 @@ class MappingTable {
   // Points the cache at `k` (value `v`, nullptr: no entry), first erasing the cached entry
   // when its chain is empty.
   void CacheKey(const Key& k, uint32_t* v);
-  // by_dma_'s index of `device`: created when `create`, else nullptr when there is none.
-  RangeIndex<uint32_t>* DmaIndexOf(Symbol device, bool create);
+  // by_dma_'s index of `space`: created when `create`, else nullptr when there is none.
+  RangeIndex<uint32_t>* DmaIndexOf(const DmaSpace& space, bool create);
   struct PieceRef {
     uint32_t id;
     uint32_t piece;
     bool operator==(const PieceRef&) const = default;
-  };
-  struct SymbolHash {
-    size_t operator()(const Symbol& s) const { return s.hash(); }
   };
 
   uint64_t line_size_;
@@ -208,10 +228,10 @@ class MappingTable {
   Key last_key_;
   uint32_t* last_value_ = nullptr;
   bool last_valid_ = false;
-  absl::flat_hash_map<Symbol, RangeIndex<uint32_t>, SymbolHash> by_dma_;
-  // The device last looked up in by_dma_ and its index there (nullptr: none), refreshed
+  absl::flat_hash_map<DmaSpace, RangeIndex<uint32_t>> by_dma_;
+  // The space last looked up in by_dma_ and its index there (nullptr: none), refreshed
   // after every insert (a rehash moves entries) and cleared when that index is erased.
-  Symbol dma_device_;
+  DmaSpace dma_space_;
   RangeIndex<uint32_t>* dma_index_ = nullptr;
   RangeIndex<PieceRef> phys_;
   PageFilter phys_pages_;  // pages phys_ ever held a piece on
