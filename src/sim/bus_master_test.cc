@@ -106,7 +106,9 @@ TEST_F(BusMasterTest, TheTranslatingDomainIsAnnouncedWithTheAccess) {
   BusMaster& dev = soc_->AddBusMaster("dev", false);
   std::vector<uint8_t> bytes(8);
   ASSERT_TRUE(dev.Write(buf_, bytes, DmaAddr(0x1000), 7).ok());
-  const Event& e = log_.OfKind(EventKind::kDeviceAccess).at(0);
+  const std::vector<Event> accesses = log_.OfKind(EventKind::kDeviceAccess);
+  ASSERT_EQ(accesses.size(), 1u);
+  const Event& e = accesses[0];
   EXPECT_EQ(e.dma, DmaAddr(0x1000));
   EXPECT_EQ(e.domain, 7u);
   EXPECT_EQ(e.phys, buf_);
