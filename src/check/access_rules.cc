@@ -117,9 +117,11 @@ bool Checker::JudgeByOwnMapping(const Event& e, bool write, std::vector<PhysRang
                                 std::vector<PhysRange>& to_device, Mapping** cpu_mapping,
                                 Mapping** ro_mapping) {
   // The access went through the domain that translated it: a driver-managed domain's mapping
-  // at that address if there is one, else the DMA API's.
-  auto found =
-      e.domain != 0 ? mappings_.FindContaining(DmaSpace(e.device, e.domain), e.dma) : std::nullopt;
+  // at that address if there is one, else the DMA API's. Platforms whose drivers manage no
+  // domain skip the first lookup.
+  auto found = e.domain != 0 && mappings_.live_in_domains() != 0
+                   ? mappings_.FindContaining(DmaSpace(e.device, e.domain), e.dma)
+                   : std::nullopt;
   if (!found) found = mappings_.FindContaining(e.device, e.dma);
   if (!found || e.dma + e.size > found->segment.end() || !found->mapping->has_lines()) {
     return false;

@@ -132,6 +132,7 @@ Mapping& MappingTable::Insert(Mapping& m, Owner initial) {
   }
   m.live_ = true;
   ++live_;
+  if (m.domain != 0) ++live_in_domains_;
   return m;
 }
 
@@ -144,6 +145,7 @@ void MappingTable::Retire(uint32_t id) {
   Mapping& m = slots_[id];
   m.live_ = false;
   --live_;
+  if (m.domain != 0) --live_in_domains_;
   Unindex(id, m);
   m.next_same_key_ = UINT32_MAX;
 }

@@ -48,6 +48,7 @@ TEST(MappingTable, DomainsOfOneDeviceAreSeparateAddressSpaces) {
   const uint32_t ctx0 = Add(t, gpu, 0x1000, 0x1000, 1, /*domain=*/3);
   const uint32_t ctx1 = Add(t, gpu, 0x1000, 0x1000, 2, /*domain=*/4);
   const uint32_t dma_api = Add(t, gpu, 0x1000, 0x1000, 3);
+  EXPECT_EQ(t.live_in_domains(), 2u);
   EXPECT_EQ(Ids(t.FindExact(DmaSpace(gpu, 3), DmaAddr(0x1000))), std::vector<uint32_t>{ctx0});
   EXPECT_EQ(Ids(t.FindExact(DmaSpace(gpu, 4), DmaAddr(0x1000))), std::vector<uint32_t>{ctx1});
   EXPECT_EQ(Ids(t.FindExact(gpu, DmaAddr(0x1000))), std::vector<uint32_t>{dma_api});
@@ -55,6 +56,7 @@ TEST(MappingTable, DomainsOfOneDeviceAreSeparateAddressSpaces) {
   EXPECT_EQ(t.FindContaining(DmaSpace(gpu, 4), DmaAddr(0x1800))->mapping->id, ctx1);
   EXPECT_FALSE(t.FindContaining(DmaSpace(gpu, 5), DmaAddr(0x1800)).has_value());
   t.Remove(ctx1);
+  EXPECT_EQ(t.live_in_domains(), 1u);
   EXPECT_TRUE(t.FindExact(DmaSpace(gpu, 4), DmaAddr(0x1000)).empty());
   EXPECT_FALSE(t.FindContaining(DmaSpace(gpu, 4), DmaAddr(0x1800)).has_value());
   EXPECT_EQ(t.FindContaining(DmaSpace(gpu, 3), DmaAddr(0x1800))->mapping->id, ctx0);

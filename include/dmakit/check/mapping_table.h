@@ -142,6 +142,9 @@ class MappingTable {
     Release(id);
   }
   size_t size() const { return live_; }
+  // Live mappings in driver-managed domains' spaces (DmaSpace::domain != 0): when there are
+  // none, a lookup in such a space can be skipped.
+  size_t live_in_domains() const { return live_in_domains_; }
 
   // Live mappings of `device` whose handle is exactly `dma`, newest first.
   absl::InlinedVector<Mapping*, 2> FindExact(const DmaSpace& space, DmaAddr dma);
@@ -216,6 +219,7 @@ class MappingTable {
   std::vector<Mapping> slots_;  // live, retired (not yet released) or free (in free_)
   std::vector<uint32_t> free_;
   size_t live_ = 0;
+  size_t live_in_domains_ = 0;
   // Head of a chain through next_same_key_; UINT32_MAX (an empty chain) only for the cached
   // key below.
   absl::flat_hash_map<Key, uint32_t> exact_;
