@@ -57,7 +57,18 @@ bool ContinuesDeviceAccess(EventKind kind) {
 
 void Checker::OnEvent(const Event& e) {
   if (stopped_) return;
-  if (!stale_hits_.empty() && !ContinuesDeviceAccess(e.kind)) FlushStaleHits();
+  if (!stale_hits_.empty() && !ContinuesDeviceAccess(e.kind)) return FlushThenDispatch(e);
+  Dispatch(e);
+}
+
+void Checker::FlushThenDispatch(const Event& e) {
+  FlushStaleHits();
+  if (!stopped_) Dispatch(e);
+}
+
+// Every case is a call in tail position, so the hot path through here saves no registers;
+// the events that only update state are handled in OnBookkeeping.
+void Checker::Dispatch(const Event& e) {
   switch (e.kind) {
     case EventKind::kDmaMap:
       return OnMap(e);
@@ -73,6 +84,31 @@ void Checker::OnEvent(const Event& e) {
       return OnAlloc(e);
     case EventKind::kDeviceRelease:
       return OnDeviceRelease(e);
+    case EventKind::kIommuMap:
+      return OnIommuMap(e);
+    case EventKind::kIommuUnmap:
+      return OnIommuUnmap(e);
+    case EventKind::kIotlbStaleHit:
+      return OnIotlbStaleHit(e);
+    case EventKind::kPageTableWalk:
+      return OnPageTableWalk(e);
+    case EventKind::kCpuAccess:
+      return OnCpuAccess(e);
+    case EventKind::kCpuMap:
+      return OnCpuMap(e);
+    case EventKind::kCacheMaintenance:
+      return OnCacheMaintenance(e);
+    case EventKind::kPageFree:
+      return OnPageFree(e);
+    case EventKind::kDeviceAccess:
+      return OnDeviceAccess(e);
+    default:
+      return OnBookkeeping(e);
+  }
+}
+
+void Checker::OnBookkeeping(const Event& e) {
+  switch (e.kind) {
     case EventKind::kPrepareCpuMapping:
       maybe_cached_.Remove(e.phys_range());
       return;
@@ -82,41 +118,42 @@ void Checker::OnEvent(const Event& e) {
     case EventKind::kIommuDetach:
       iommu_.Detach(e.device);
       return;
-    case EventKind::kIommuMap:
-      return OnIommuMap(e);
-    case EventKind::kIommuUnmap:
-      return OnIommuUnmap(e);
     case EventKind::kIotlbInvalidate:
       iommu_.Invalidate(e.domain, e.dma.value(), e.size);
       return;
-    case EventKind::kIotlbStaleHit:
-      return OnIotlbStaleHit(e);
     case EventKind::kPageTableWrite:
       if (e.text.view() == "noncoherent") pt_dirty_.Add(e.phys_range());
       return;
-    case EventKind::kPageTableWalk:
-      return OnPageTableWalk(e);
-    case EventKind::kCpuAccess:
-      return OnCpuAccess(e);
-    case EventKind::kCpuMap:
-      return OnCpuMap(e);
     case EventKind::kCpuUnmap:
       cpu_aliases_.Unmap(e.cpu);
       return;
-    case EventKind::kCacheMaintenance:
-      return OnCacheMaintenance(e);
-    case EventKind::kPageFree:
-      return OnPageFree(e);
-    case EventKind::kDeviceAccess:
-      return OnDeviceAccess(e);
     case EventKind::kRamBank:
       if (e.size != 0) ram_[e.phys.value()] = e.phys.value() + e.size;
       return;
     case EventKind::kDeviceAdd:
       devices_[e.device] = DeviceInfo{e.coherent, e.max_seg_size, e.seg_boundary, e.text};
+      device_cached_ = false;
       return;
     case EventKind::kCpuCache:
       return OnCpuCache(e);
+    case EventKind::kDmaMap:
+    case EventKind::kDmaUnmap:
+    case EventKind::kDmaFree:
+    case EventKind::kDmaSyncForCpu:
+    case EventKind::kDmaSyncForDevice:
+    case EventKind::kDmaMappingError:
+    case EventKind::kDmaAlloc:
+    case EventKind::kDeviceRelease:
+    case EventKind::kIommuMap:
+    case EventKind::kIommuUnmap:
+    case EventKind::kIotlbStaleHit:
+    case EventKind::kPageTableWalk:
+    case EventKind::kCpuAccess:
+    case EventKind::kCpuMap:
+    case EventKind::kCacheMaintenance:
+    case EventKind::kPageFree:
+    case EventKind::kDeviceAccess:
+      return;  // rule events: Dispatch sends them to their handlers
     case EventKind::kPageAlloc:
     case EventKind::kIommuFault:
     case EventKind::kCorruption:
@@ -184,9 +221,12 @@ void Checker::Report(Violation v) {
   if (options_.mode == CheckMode::kStopAtFirst) stopped_ = true;
 }
 
-const Checker::DeviceInfo* Checker::Device(Symbol device) const {
+const Checker::DeviceInfo* Checker::LookUpDevice(Symbol device) const {
   auto it = devices_.find(device);
-  return it == devices_.end() ? nullptr : &it->second;
+  cached_device_ = device;
+  cached_info_ = it == devices_.end() ? nullptr : &it->second;
+  device_cached_ = true;
+  return cached_info_;
 }
 
 bool Checker::IsCoherent(Symbol device) const {
@@ -195,30 +235,40 @@ bool Checker::IsCoherent(Symbol device) const {
 }
 
 void Checker::TransitionAll(Mapping& m, const Event& e, Owner owner) {
-  Transition(m, e, DmaRange(DmaAddr(0), ~uint64_t{0}), owner);
-  OwnershipTransition& t = m.history.newest();
-  t.dma = DmaRange(m.dma, m.size);
-  t.whole = true;
+  MoveLines(m, e, DmaRange(DmaAddr(0), ~uint64_t{0}), owner);
+  m.history.Push(e.seq, e.kind, e.device, e.dir, owner, DmaRange(m.dma, m.size), e.where, true);
 }
 
 void Checker::Transition(Mapping& m, const Event& e, DmaRange dma, Owner owner) {
-  uint64_t line = options_.line_size;
-  const bool track_written = cpu_written_.size() != 0 && m.has_lines();
+  MoveLines(m, e, dma, owner);
+  m.history.Push(e.seq, e.kind, e.device, e.dir, owner, dma, e.where, false);
+}
+
+void Checker::MoveLines(Mapping& m, const Event& e, DmaRange dma, Owner owner) {
+  if (cpu_written_.size() != 0 && m.has_lines()) return MoveWrittenLines(m, e, dma, owner);
+  for (const MappingPiece& p : m.pieces) SetLines(m, p, dma, owner);
+}
+
+PhysRange Checker::SetLines(Mapping& m, const MappingPiece& p, DmaRange dma, Owner owner) {
+  const DmaRange part = p.dma_range().Intersect(dma);
+  if (part.empty()) return PhysRange();
+  const PhysRange lines =
+      PhysRange(p.phys + (part.base - p.dma), part.size).AlignOut(options_.line_size);
+  m.lines.Set(mappings_.LineIndex(p, lines.base),
+              mappings_.LineNumber(lines.end().value()) - mappings_.LineNumber(lines.base.value()),
+              owner);
+  return lines;
+}
+
+void Checker::MoveWrittenLines(Mapping& m, const Event& e, DmaRange dma, Owner owner) {
   // To the CPU with invalidation (or a bounce copy back): CPU writes still in flight are lost.
   const DmaDirection call_dir = e.dir != DmaDirection::kNone ? e.dir : m.dir;
   const bool discards = owner == Owner::kCpu && DeviceWrites(call_dir) &&
                         !(e.kind == EventKind::kDmaUnmap && e.attrs.skip_cpu_sync());
   std::vector<PhysRange> discarded;
   for (const MappingPiece& p : m.pieces) {
-    DmaRange part = p.dma_range().Intersect(dma);
-    if (part.empty()) continue;
-    PhysAddr phys = p.phys + (part.base - p.dma);
-    PhysRange lines = PhysRange(phys, part.size).AlignOut(line);
-    m.lines.Set(
-        mappings_.LineIndex(p, lines.base),
-        mappings_.LineNumber(lines.end().value()) - mappings_.LineNumber(lines.base.value()),
-        owner);
-    if (!track_written) continue;
+    const PhysRange lines = SetLines(m, p, dma, owner);
+    if (lines.empty()) continue;
     if (discards) {
       for (const PhysRange& r : cpu_written_.Find(lines)) discarded.push_back(r);
     }
@@ -234,7 +284,6 @@ void Checker::Transition(Mapping& m, const Event& e, DmaRange dma, Owner owner) 
     v.lines = std::move(discarded);
     Report(std::move(v));
   }
-  m.history.Push(OwnershipTransition{e.seq, e.kind, e.device, e.dir, owner, dma, e.where});
 }
 
 std::vector<PhysRange> Checker::LinesOf(const Mapping& m) const {

@@ -16,11 +16,8 @@ bool NeedsErrorCheck(MapApi api) {
 
 }  // namespace
 
-bool Checker::CheckUnmanaged(const Event& e) {
-  if (e.api == MapApi::kDomain || !iommu_.has_unmanaged() ||
-      !Enabled(RuleId::kDmaApiOnUnmanagedDomain)) {
-    return false;
-  }
+bool Checker::ReportUnmanaged(const Event& e) {
+  if (!Enabled(RuleId::kDmaApiOnUnmanagedDomain)) return false;
   const DeviceInfo* info = Device(e.device);
   Symbol node = info != nullptr && !info->iommu_node.empty() ? info->iommu_node : e.device;
   const IommuState::Attachment* att = iommu_.AttachmentOf(node);
@@ -60,8 +57,8 @@ void Checker::OnMap(const Event& e) {
   CheckMapPlacement(e, m);
   if (m.tracks_overlap() && Enabled(RuleId::kOverlappingMapping)) CheckOverlap(e, m);
   mappings_.Insert(m, Owner::kDevice);
-  m.history.Push(OwnershipTransition{e.seq, e.kind, e.device, e.dir, Owner::kDevice,
-                                     DmaRange(m.dma, m.size), e.where, true});
+  m.history.Push(e.seq, e.kind, e.device, e.dir, Owner::kDevice, DmaRange(m.dma, m.size), e.where,
+                 true);
 }
 
 void Checker::CheckMapPlacement(const Event& e, const Mapping& m) {
@@ -84,8 +81,9 @@ void Checker::CheckMapPlacement(const Event& e, const Mapping& m) {
       break;
     }
   }
+  if (e.api != MapApi::kSg) return;
   const DeviceInfo* info = Device(e.device);
-  if (e.api != MapApi::kSg || info == nullptr) return;
+  if (info == nullptr) return;
   uint32_t mapped = e.mapped_nents != 0 ? e.mapped_nents : static_cast<uint32_t>(e.sg.size());
   for (uint32_t i = 0; i < mapped && i < e.sg.size(); ++i) {
     const SgSegment& s = e.sg[i];
@@ -150,8 +148,7 @@ void Checker::OnAlloc(const Event& e) {
   MappingTable::PiecesOf(e, options_.line_size, &m.pieces, &m.segments);
   Owner owner = e.api == MapApi::kCoherent ? Owner::kShared : Owner::kCpu;
   mappings_.Insert(m, owner);
-  m.history.Push(OwnershipTransition{e.seq, e.kind, e.device, e.dir, owner, DmaRange(m.dma, m.size),
-                                     e.where, true});
+  m.history.Push(e.seq, e.kind, e.device, e.dir, owner, DmaRange(m.dma, m.size), e.where, true);
 }
 
 Mapping* Checker::MatchExact(const Event& e) {

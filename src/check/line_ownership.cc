@@ -18,7 +18,7 @@ std::string_view ToString(Owner owner) {
   return "?";
 }
 
-void LineOwnership::Set(uint64_t first, uint64_t count, Owner owner) {
+void LineOwnership::SetSome(uint64_t first, uint64_t count, Owner owner) {
   if (first >= count_) return;
   count = std::min(count, count_ - first);
   if (first == 0 && count == count_) {
@@ -43,13 +43,6 @@ std::string OwnershipTransition::ToString() const {
                      dmakit::ToString(dir), dmakit::ToString(dma), dmakit::ToString(owner_after),
                      where.ToString());
 }
-
-void OwnershipHistory::Push(const OwnershipTransition& t) {
-  ring_[count_ % kDepth] = t;
-  ++count_;
-}
-
-OwnershipTransition& OwnershipHistory::newest() { return ring_[(count_ + kDepth - 1) % kDepth]; }
 
 const OwnershipTransition& OwnershipHistory::at(size_t i) const {
   size_t first = count_ < kDepth ? 0 : count_ - kDepth;

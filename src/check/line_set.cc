@@ -9,8 +9,8 @@ void LineSet::Add(PhysRange range) {
   for (uint64_t l = first; l <= last; ++l) lines_.insert(l);
 }
 
-void LineSet::Remove(PhysRange range) {
-  if (range.empty() || lines_.empty()) return;
+void LineSet::RemoveLines(PhysRange range) {
+  if (range.empty()) return;
   uint64_t first = range.base.value() / line_size_;
   uint64_t last = range.last().value() / line_size_;
   lines_.erase(lines_.lower_bound(first), lines_.upper_bound(last));

@@ -95,7 +95,12 @@ class Checker final : public EventSink {
   void OnDeviceRelease(const Event& e);
   void CheckMapPlacement(const Event& e, const Mapping& m);
   void CheckOverlap(const Event& e, const Mapping& m);
-  bool CheckUnmanaged(const Event& e);
+  // DMA107 for a DMA API call; true when reported. Inline: no driver-managed domain exists on
+  // most platforms, and every map, sync and unmap asks.
+  bool CheckUnmanaged(const Event& e) {
+    return e.api != MapApi::kDomain && iommu_.has_unmanaged() && ReportUnmanaged(e);
+  }
+  bool ReportUnmanaged(const Event& e);
   void CheckErrorChecked(const Event& e, Mapping& m);
   Mapping* SyncSegment(const Event& e, DmaAddr dma, uint64_t size, PhysRange phys);
   Mapping* MatchExact(const Event& e);
@@ -124,6 +129,14 @@ class Checker final : public EventSink {
   // page, or the trace holds the hit alone): one DMA108 per device.
   void FlushStaleHits();
 
+  // --- checker.cc: dispatch ---
+  void Dispatch(const Event& e);
+  // Reports the pending IOTLB stale hits, then dispatches `e` (unless that stopped the run).
+  void FlushThenDispatch(const Event& e);
+  // Events that update the checker's state and decide no rule (platform, IOMMU attachment,
+  // invalidations, page-table writes, CPU unmaps).
+  void OnBookkeeping(const Event& e);
+
   // --- checker.cc: platform ---
   // Adopts the announced line size when CheckerOptions::line_size allows it (see there).
   void OnCpuCache(const Event& e);
@@ -133,12 +146,25 @@ class Checker final : public EventSink {
   // A violation about event `e` and (optionally) mapping `m`, with lines set to m's lines.
   Violation Make(RuleId rule, const Event& e, const Mapping* m, std::string message) const;
   void Report(Violation v);
-  const DeviceInfo* Device(Symbol device) const;
+  // The announced device (nullptr: none). The last answer is cached: a mapping's calls name
+  // one device.
+  const DeviceInfo* Device(Symbol device) const {
+    if (device_cached_ && device == cached_device_) return cached_info_;
+    return LookUpDevice(device);
+  }
+  const DeviceInfo* LookUpDevice(Symbol device) const;
   bool IsCoherent(Symbol device) const;
   // Moves ownership of m's lines covered by device range `dma` and records the transition.
   void Transition(Mapping& m, const Event& e, DmaRange dma, Owner owner);
   // The same over every piece of m (an sg mapping's segments need not be contiguous).
   void TransitionAll(Mapping& m, const Event& e, Owner owner);
+  // Transition's ownership move and its DMA113 check, without the history record.
+  void MoveLines(Mapping& m, const Event& e, DmaRange dma, Owner owner);
+  // MoveLines while some CPU writes are tracked (DMA113): they are dropped or reported.
+  void MoveWrittenLines(Mapping& m, const Event& e, DmaRange dma, Owner owner);
+  // Sets the lines of piece `p` under device range `dma` to `owner`; returns them
+  // (line-aligned; empty when `dma` misses the piece).
+  PhysRange SetLines(Mapping& m, const MappingPiece& p, DmaRange dma, Owner owner);
   // Line-aligned physical ranges of m's lines (for Violation::lines).
   std::vector<PhysRange> LinesOf(const Mapping& m) const;
   std::vector<OwnershipTransition> HistoryOf(PhysAddr line);
@@ -169,6 +195,10 @@ class Checker final : public EventSink {
   std::vector<uint32_t> retired_;
   size_t retired_next_ = 0;
   absl::flat_hash_map<Symbol, DeviceInfo, std::hash<Symbol>> devices_;
+  // Device()'s last answer; cleared when devices_ changes (an insert may move its entries).
+  mutable Symbol cached_device_;
+  mutable const DeviceInfo* cached_info_ = nullptr;
+  mutable bool device_cached_ = false;
   absl::btree_map<uint64_t, uint64_t> ram_;  // begin -> end
   IommuState iommu_;
   LineSet maybe_cached_;

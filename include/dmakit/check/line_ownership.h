@@ -35,11 +35,19 @@ class LineOwnership {
   uint64_t line_count() const { return count_; }
   Owner Get(uint64_t index) const { return per_line_.empty() ? uniform_ : per_line_[index]; }
   // Sets lines [first, first + count) (clamped to the mapping) to `owner`.
-  void Set(uint64_t first, uint64_t count, Owner owner);
+  void Set(uint64_t first, uint64_t count, Owner owner) {
+    if (first == 0 && count >= count_ && count_ != 0 && per_line_.empty()) {
+      uniform_ = owner;  // the common case: a whole-buffer move of uniform lines
+      return;
+    }
+    SetSome(first, count, owner);
+  }
   void SetAll(Owner owner);
   bool uniform() const { return per_line_.empty(); }
 
  private:
+  void SetSome(uint64_t first, uint64_t count, Owner owner);
+
   uint64_t count_ = 0;
   Owner uniform_ = Owner::kCpu;
   std::vector<Owner> per_line_;  // empty while every line has uniform_
@@ -64,16 +72,33 @@ struct OwnershipTransition {
 class OwnershipHistory {
  public:
   static constexpr size_t kDepth = 4;
-  void Push(const OwnershipTransition& t);
+  void Push(const OwnershipTransition& t) { Next() = t; }
+  // Pushes a transition built in place (no temporary to copy: every map, sync and unmap
+  // records one).
+  void Push(uint64_t seq, EventKind kind, Symbol device, DmaDirection dir, Owner owner,
+            DmaRange dma, const SourceLoc& where, bool whole) {
+    OwnershipTransition& t = Next();
+    t.seq = seq;
+    t.kind = kind;
+    t.device = device;
+    t.dir = dir;
+    t.owner_after = owner;
+    t.dma = dma;
+    t.where = where;
+    t.whole = whole;
+  }
   // Forgets every transition (a reused mapping slot starts empty).
   void Clear() { count_ = 0; }
   size_t size() const { return count_ < kDepth ? count_ : kDepth; }
   // i = 0 is the oldest kept transition.
   const OwnershipTransition& at(size_t i) const;
   // The last one pushed; precondition: size() > 0.
-  OwnershipTransition& newest();
+  OwnershipTransition& newest() { return ring_[(count_ + kDepth - 1) % kDepth]; }
 
  private:
+  // The slot the next transition goes to, now counted as pushed.
+  OwnershipTransition& Next() { return ring_[count_++ % kDepth]; }
+
   // count_ first: it then shares a cache line with the mapping's LineOwnership, which every
   // transition has just updated, rather than sitting alone after the ring.
   size_t count_ = 0;  // total pushed

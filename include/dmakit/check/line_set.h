@@ -18,13 +18,17 @@ class LineSet {
 
   // Adds / removes every line `range` touches (a partial line counts).
   void Add(PhysRange range);
-  void Remove(PhysRange range);
+  void Remove(PhysRange range) {
+    if (!lines_.empty()) RemoveLines(range);  // most calls find the set empty
+  }
   // The lines of the set that `range` touches, merged into line-aligned ranges.
   std::vector<PhysRange> Find(PhysRange range) const;
   bool Any(PhysRange range) const;
   size_t size() const { return lines_.size(); }
 
  private:
+  void RemoveLines(PhysRange range);
+
   uint64_t line_size_;
   absl::btree_set<uint64_t> lines_;  // line numbers (address / line size)
 };
