@@ -129,6 +129,7 @@ void Checker::OnBookkeeping(const Event& e) {
       return;
     case EventKind::kRamBank:
       if (e.size != 0) ram_[e.phys.value()] = e.phys.value() + e.size;
+      ram_hit_ = {};
       return;
     case EventKind::kDeviceAdd:
       devices_[e.device] = DeviceInfo{e.coherent, e.max_seg_size, e.seg_boundary, e.text};

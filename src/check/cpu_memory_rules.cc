@@ -50,6 +50,8 @@ void Checker::OnCpuMap(const Event& e) {
 }
 
 void Checker::OnCacheMaintenance(const Event& e) {
+  // Most platforms' checkers track none of these lines (no CPU access events).
+  if (cpu_written_.size() == 0 && maybe_cached_.size() == 0 && pt_dirty_.size() == 0) return;
   if (e.cache_op != CacheOp::kInvalidate) cpu_written_.Remove(e.phys_range());
   const PhysRange range = e.phys_range();
   if (e.cache_op == CacheOp::kInvalidate || e.cache_op == CacheOp::kCleanInvalidate) {

@@ -14,6 +14,15 @@ bool NeedsErrorCheck(MapApi api) {
   return api == MapApi::kSingle || api == MapApi::kPage || api == MapApi::kResource;
 }
 
+// Would a sync in direction `synced` of a mapping made `mapped` (not bidirectional) break
+// DMA014 (direction differs), DMA015 (read-only for the CPU) or DMA016 (write-only for the
+// device)? ReportSyncDirection says which.
+bool SyncDirectionWrong(bool to_cpu, DmaDirection mapped, DmaDirection synced) {
+  return synced != mapped ||
+         (to_cpu && mapped != DmaDirection::kFromDevice && synced != DmaDirection::kToDevice) ||
+         (!to_cpu && mapped != DmaDirection::kToDevice && synced != DmaDirection::kFromDevice);
+}
+
 }  // namespace
 
 bool Checker::ReportUnmanaged(const Event& e) {
@@ -66,10 +75,12 @@ void Checker::CheckMapPlacement(const Event& e, const Mapping& m) {
     for (const MappingPiece& p : m.pieces) {
       uint64_t pos = p.phys.value();
       const uint64_t end = pos + p.size;
+      if (pos >= ram_hit_.first && end <= ram_hit_.second) continue;  // the last bank found
       while (pos < end) {
         auto it = ram_.upper_bound(pos);
         if (it == ram_.begin() || std::prev(it)->second <= pos) break;
-        pos = std::prev(it)->second;
+        ram_hit_ = *std::prev(it);
+        pos = ram_hit_.second;
       }
       if (pos >= end) continue;
       Violation v = Make(RuleId::kMapOutsideRam, e, nullptr,
@@ -152,21 +163,20 @@ void Checker::OnAlloc(const Event& e) {
 }
 
 Mapping* Checker::MatchExact(const Event& e) {
-  auto found = mappings_.FindExact(SpaceOf(e), e.dma);
   Mapping* best = nullptr;
   int best_score = -1;
-  for (Mapping* m : found) {  // newest first; the best match wins, as in dma-debug
-    int score = (m->size == e.size) + (m->api == e.api) + (m->dir == e.dir) + (m->nents == e.nents);
+  // Newest first; the best match wins, as in dma-debug.
+  mappings_.ForEachExact(SpaceOf(e), e.dma, [&](Mapping& m) {
+    int score = (m.size == e.size) + (m.api == e.api) + (m.dir == e.dir) + (m.nents == e.nents);
     if (score > best_score) {
-      best = m;
+      best = &m;
       best_score = score;
     }
-  }
+  });
   return best;
 }
 
-void Checker::CheckErrorChecked(const Event& e, Mapping& m) {
-  if (!m.needs_error_check || m.error_checked || m.error_reported) return;
+void Checker::ReportErrorUnchecked(const Event& e, Mapping& m) {
   m.error_reported = true;
   if (!Enabled(RuleId::kMappingErrorUnchecked)) return;
   Report(Make(RuleId::kMappingErrorUnchecked, e, &m,
@@ -230,6 +240,10 @@ void Checker::OnUnmap(const Event& e) {
 
 void Checker::OnSync(const Event& e) {
   CheckUnmanaged(e);
+  if (e.sg.empty() && e.api != MapApi::kSg) {  // single/page: one range, no entry count
+    SyncSegment(e, e.dma, e.size, e.phys_range());
+    return;
+  }
   bool nents_reported = false;
   auto one = [&](DmaAddr dma, uint64_t size, PhysRange phys) {
     Mapping* m = SyncSegment(e, dma, size, phys);
@@ -280,22 +294,8 @@ Mapping* Checker::SyncSegment(const Event& e, DmaAddr dma, uint64_t size, PhysRa
                             Hex(seg.base), seg.size, (dma - seg.base) + size)));
   }
   CheckErrorChecked(e, m);
-  if (m.dir != DmaDirection::kBidirectional) {
-    auto report = [&](RuleId rule, std::string_view what) {
-      if (!Enabled(rule)) return;
-      Report(Make(rule, e, &m,
-                  fmt::format("device driver syncs {} [device address={}] [size={} bytes] "
-                              "[mapped with {}] [synced with {}]",
-                              what, Hex(dma), size, ToString(m.dir), ToString(e.dir))));
-    };
-    if (e.dir != m.dir)
-      report(RuleId::kSyncDirectionMismatch, "DMA memory with different direction");
-    if (to_cpu && m.dir != DmaDirection::kFromDevice && e.dir != DmaDirection::kToDevice) {
-      report(RuleId::kSyncReadOnlyForCpu, "device read-only DMA memory for cpu");
-    }
-    if (!to_cpu && m.dir != DmaDirection::kToDevice && e.dir != DmaDirection::kFromDevice) {
-      report(RuleId::kSyncWriteOnlyForDevice, "device write-only DMA memory to device");
-    }
+  if (m.dir != DmaDirection::kBidirectional && SyncDirectionWrong(to_cpu, m.dir, e.dir)) {
+    ReportSyncDirection(e, m, dma, size);
   }
   if (m.api != MapApi::kCoherent) {
     DmaRange part = DmaRange(dma, size).Intersect(seg);
@@ -304,8 +304,26 @@ Mapping* Checker::SyncSegment(const Event& e, DmaAddr dma, uint64_t size, PhysRa
   return &m;
 }
 
+void Checker::ReportSyncDirection(const Event& e, const Mapping& m, DmaAddr dma, uint64_t size) {
+  const bool to_cpu = e.kind == EventKind::kDmaSyncForCpu;
+  auto report = [&](RuleId rule, std::string_view what) {
+    if (!Enabled(rule)) return;
+    Report(Make(rule, e, &m,
+                fmt::format("device driver syncs {} [device address={}] [size={} bytes] "
+                            "[mapped with {}] [synced with {}]",
+                            what, Hex(dma), size, ToString(m.dir), ToString(e.dir))));
+  };
+  if (e.dir != m.dir) report(RuleId::kSyncDirectionMismatch, "DMA memory with different direction");
+  if (to_cpu && m.dir != DmaDirection::kFromDevice && e.dir != DmaDirection::kToDevice) {
+    report(RuleId::kSyncReadOnlyForCpu, "device read-only DMA memory for cpu");
+  }
+  if (!to_cpu && m.dir != DmaDirection::kToDevice && e.dir != DmaDirection::kFromDevice) {
+    report(RuleId::kSyncWriteOnlyForDevice, "device write-only DMA memory to device");
+  }
+}
+
 void Checker::OnMappingError(const Event& e) {
-  for (Mapping* m : mappings_.FindExact(SpaceOf(e), e.dma)) m->error_checked = true;
+  mappings_.ForEachExact(SpaceOf(e), e.dma, [](Mapping& m) { m.error_checked = true; });
 }
 
 void Checker::OnDeviceRelease(const Event& e) {

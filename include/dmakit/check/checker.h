@@ -16,6 +16,7 @@
 
 #include <array>
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 #include <absl/container/btree_map.h>
@@ -101,7 +102,14 @@ class Checker final : public EventSink {
     return e.api != MapApi::kDomain && iommu_.has_unmanaged() && ReportUnmanaged(e);
   }
   bool ReportUnmanaged(const Event& e);
-  void CheckErrorChecked(const Event& e, Mapping& m);
+  // DMA011 when `e` uses m's handle before any mapping_error check (inline: every sync and
+  // unmap asks, and the answer is almost always "checked").
+  void CheckErrorChecked(const Event& e, Mapping& m) {
+    if (m.needs_error_check && !m.error_checked && !m.error_reported) ReportErrorUnchecked(e, m);
+  }
+  void ReportErrorUnchecked(const Event& e, Mapping& m);
+  // DMA014-DMA016 for a sync of `m` found wrong by SyncDirectionWrong.
+  void ReportSyncDirection(const Event& e, const Mapping& m, DmaAddr dma, uint64_t size);
   Mapping* SyncSegment(const Event& e, DmaAddr dma, uint64_t size, PhysRange phys);
   Mapping* MatchExact(const Event& e);
   // --- access_rules.cc ---
@@ -200,6 +208,9 @@ class Checker final : public EventSink {
   mutable const DeviceInfo* cached_info_ = nullptr;
   mutable bool device_cached_ = false;
   absl::btree_map<uint64_t, uint64_t> ram_;  // begin -> end
+  // The RAM bank [first, second) CheckMapPlacement last found (empty: none); cleared when a
+  // bank is announced.
+  std::pair<uint64_t, uint64_t> ram_hit_{0, 0};
   IommuState iommu_;
   LineSet maybe_cached_;
   LineSet pt_dirty_;

@@ -148,6 +148,15 @@ class MappingTable {
 
   // Live mappings of `device` whose handle is exactly `dma`, newest first.
   absl::InlinedVector<Mapping*, 2> FindExact(const DmaSpace& space, DmaAddr dma);
+  // Calls fn(Mapping&) for each of FindExact's mappings, in its order, with no vector built
+  // (every unmap and mapping_error asks); fn must not change the table.
+  template <typename F>
+  void ForEachExact(const DmaSpace& space, DmaAddr dma, F&& fn) {
+    for (uint32_t cur = Head(Key{space, dma.value()}); cur != UINT32_MAX;
+         cur = slots_[cur].next_same_key_) {
+      fn(slots_[cur]);
+    }
+  }
   // The live mapping of `device` with a device-side segment containing `addr`, and that
   // segment; nullopt when none. A mapping whose handle is `addr` itself wins; otherwise, when
   // several contain it, the newest.
