@@ -42,6 +42,16 @@ TEST_F(DmaDebugRules, MapInsideAdjacentRamBanksIsClean) {
   ExpectClean();
 }
 
+// The checker remembers the bank its last RAM check found; a bank announced again with a new
+// size must be judged by the new size.
+TEST_F(DmaDebugRules, MapOutsideABankAnnouncedAgainSmallerIsOutsideRam) {
+  eth.RamBank(0x80000000, 0x10000000);
+  eth.Map(0x80100000, 0x80100000, 4096, kTo);
+  eth.RamBank(0x80000000, 0x100000);
+  eth.Map(0x80200000, 0x80200000, 4096, kTo);
+  EXPECT_EQ(Only(RuleId::kMapOutsideRam).dma, DmaAddr(0x80200000));
+}
+
 TEST_F(DmaDebugRules, MapOutsideRamIsNotJudgedWithoutRamBanks) {
   eth.Map(0x1000, 0x1000, 4096, kTo);
   ExpectClean();
@@ -50,6 +60,18 @@ TEST_F(DmaDebugRules, MapOutsideRamIsNotJudgedWithoutRamBanks) {
 TEST_F(DmaDebugRules, SgSegmentTooLong) {
   eth.DeviceAdd(false, 0x10000, 0);
   eth.MapSg(FakeDriver::Sg(kBuf, kBuf, 1, 0x20000, 0x20000), kTo);
+  EXPECT_EQ(Only(RuleId::kSgSegmentTooLong).message,
+            "mapping sg segment longer than device claims to support [len=131072] [max=65536]");
+}
+
+// The checker remembers the device its last lookup found; a device announced again (and
+// other devices announced in between) must be judged by the new description.
+TEST_F(DmaDebugRules, SgSegmentTooLongForADeviceAnnouncedAgain) {
+  eth.DeviceAdd(false, 0x20000, 0);
+  eth.MapSg(FakeDriver::Sg(kBuf, kBuf, 1, 0x20000, 0x20000), kTo);
+  FakeDriver(checker, "nic1").DeviceAdd(false, 0x1000, 0);
+  eth.DeviceAdd(false, 0x10000, 0);
+  eth.MapSg(FakeDriver::Sg(0x80100000, 0x80100000, 1, 0x20000, 0x20000), kTo);
   EXPECT_EQ(Only(RuleId::kSgSegmentTooLong).message,
             "mapping sg segment longer than device claims to support [len=131072] [max=65536]");
 }
