@@ -122,7 +122,7 @@ void Checker::OnBookkeeping(const Event& e) {
       iommu_.Invalidate(e.domain, e.dma.value(), e.size);
       return;
     case EventKind::kPageTableWrite:
-      if (e.text.view() == "noncoherent") pt_dirty_.Add(e.phys_range());
+      if (e.text == noncoherent_) pt_dirty_.Add(e.phys_range());
       return;
     case EventKind::kCpuUnmap:
       cpu_aliases_.Unmap(e.cpu);

@@ -95,28 +95,51 @@ IommuState::Translations IommuState::MapIfFree(uint64_t domain, const Translatio
     return out;
   }
   LiveMap& live = *LiveOf(domain, true);
-  for (auto [begin, slot] : Overlaps(live, t.iova, t.end)) out.push_back(slots_[slot]);
-  if (!out.empty()) return out;
+  bool overlaps = false;  // the usual answer is no: ask before collecting
+  live.ForEachOverlap(t.iova, t.end, [&](uint64_t, uint64_t, uint32_t) {
+    overlaps = true;
+    return false;
+  });
+  if (overlaps) {
+    for (auto [begin, slot] : Overlaps(live, t.iova, t.end)) out.push_back(slots_[slot]);
+    return out;
+  }
   ClearPending(domain, t.iova, t.end);
   Insert(live, domain, t);
   return out;
 }
 
-IommuState::Translations IommuState::Unmap(uint64_t domain, uint64_t iova, uint64_t end,
-                                           uint64_t seq, SourceLoc where) {
-  Translations hit;
+const IommuState::Translations& IommuState::Unmap(uint64_t domain, uint64_t iova, uint64_t end,
+                                                  uint64_t seq, SourceLoc where) {
+  static const Translations kNone;
   LiveMap* d = iova < end ? LiveOf(domain, false) : nullptr;
-  if (d == nullptr) return hit;
+  if (d == nullptr) return kNone;
   LiveMap& live = *d;
   const Hits found = Overlaps(live, iova, end);
-  if (found.empty()) return hit;
+  if (found.empty()) return kNone;
+  // The window's record is filled in place: what the unmap removed is kept there, and
+  // returned from there.
+  uint32_t pending_slot;
+  if (free_pending_.empty()) {
+    pending_slot = static_cast<uint32_t>(pending_slots_.size());
+    pending_slots_.emplace_back();
+  } else {
+    pending_slot = free_pending_.back();
+    free_pending_.pop_back();
+  }
+  Pending& p = pending_slots_[pending_slot];
+  p.iova = iova;
+  p.end = end;
+  p.seq = seq;
+  p.where = where;
+  p.unmapped.clear();
   for (auto [begin, slot] : found) {
-    hit.push_back(slots_[slot]);
+    p.unmapped.push_back(slots_[slot]);
     live.Erase(begin, slot);
     free_slots_.push_back(slot);
   }
   for (size_t i = 0; i < found.size(); ++i) {
-    const Translation& t = hit[i];
+    const Translation& t = p.unmapped[i];
     by_phys_.Erase(t.phys, PhysRef{domain, t.iova, found[i].second});
     if (t.iova < iova) {  // keep the head
       Translation head = t;
@@ -130,27 +153,13 @@ IommuState::Translations IommuState::Unmap(uint64_t domain, uint64_t iova, uint6
       Insert(live, domain, tail);
     }
   }
-  uint32_t slot;
-  if (free_pending_.empty()) {
-    slot = static_cast<uint32_t>(pending_slots_.size());
-    pending_slots_.emplace_back();
-  } else {
-    slot = free_pending_.back();
-    free_pending_.pop_back();
-  }
-  Pending& p = pending_slots_[slot];
-  p.iova = iova;
-  p.end = end;
-  p.seq = seq;
-  p.where = where;
-  p.unmapped = hit;
-  PendingOf(domain, true)->Insert(iova, end, slot);
-  return hit;
+  PendingOf(domain, true)->Insert(iova, end, pending_slot);
+  return p.unmapped;
 }
 
 void IommuState::ClearPending(uint64_t domain, uint64_t iova, uint64_t end) {
   RangeIndex<uint32_t>* index = PendingOf(domain, false);
-  if (index == nullptr) return;
+  if (index == nullptr || index->empty()) return;  // strict flushing leaves none open
   absl::InlinedVector<std::pair<uint64_t, uint32_t>, 4> gone;
   index->ForEachOverlap(iova, end, [&](uint64_t begin, uint64_t, uint32_t slot) {
     gone.emplace_back(begin, slot);

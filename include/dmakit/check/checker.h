@@ -214,6 +214,7 @@ class Checker final : public EventSink {
   IommuState iommu_;
   LineSet maybe_cached_;
   LineSet pt_dirty_;
+  Symbol noncoherent_{"noncoherent"};  // kPageTableWrite's text for such a walker
   // Lines of live device-writable mappings the CPU wrote while it owned them, not yet handed
   // back to the device nor cleaned (DMA113).
   LineSet cpu_written_;

@@ -76,8 +76,11 @@ class IommuState {
   // (empty: recorded). The same as Overlapping then Map, with one B-tree descent for both.
   Translations MapIfFree(uint64_t domain, const Translation& t);
   // Removes [iova, end) from the live translations (splitting partly covered ones), opens a
-  // pending window over it, and returns the parts removed.
-  Translations Unmap(uint64_t domain, uint64_t iova, uint64_t end, uint64_t seq, SourceLoc where);
+  // pending window over it, and returns the translations removed (whole, as mapped; empty
+  // when nothing was live there, and then no window opens). The reference is the window's
+  // own record: valid until the next call that changes the state.
+  const Translations& Unmap(uint64_t domain, uint64_t iova, uint64_t end, uint64_t seq,
+                            SourceLoc where);
   // domain 0: every domain; size 0: the whole domain.
   void Invalidate(uint64_t domain, uint64_t iova, uint64_t size);
   std::optional<Pending> StaleAt(uint64_t domain, uint64_t iova) const;

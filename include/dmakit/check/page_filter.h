@@ -18,6 +18,14 @@ namespace dmakit {
 
 class PageFilter {
  public:
+  PageFilter() = default;
+  // Movable (MayTouch's cached pointer points into words_'s storage, which a move carries
+  // along), not copyable.
+  PageFilter(PageFilter&&) = default;
+  PageFilter& operator=(PageFilter&&) = default;
+  PageFilter(const PageFilter&) = delete;
+  PageFilter& operator=(const PageFilter&) = delete;
+
   // Records the pages [begin, end) overlaps (nothing when begin >= end).
   void Add(uint64_t begin, uint64_t end) {
     if (begin >= end) return;
@@ -31,7 +39,16 @@ class PageFilter {
     AddPages(first, last);
   }
   // False only when no range added so far overlaps [begin, end) (false when begin >= end).
-  bool MayTouch(uint64_t begin, uint64_t end) const;
+  bool MayTouch(uint64_t begin, uint64_t end) const {
+    const uint64_t first = begin >> kPageBits, last = (end - 1) >> kPageBits;
+    // Fast path: a range within one word, the word asked about last (a page freed and
+    // allocated again is asked about again and again).
+    if (begin < end && (first >> kWordBits) == probe_key_ && (last >> kWordBits) == probe_key_) {
+      const uint64_t bits = probe_word_ == nullptr ? 0 : *probe_word_;
+      return everything_ || (bits & SpanBits(first & kWordMask, last & kWordMask)) != 0;
+    }
+    return MayTouchSlow(begin, end);
+  }
 
  private:
   static constexpr int kPageBits = 12;  // 4 KiB pages
@@ -40,11 +57,21 @@ class PageFilter {
   static constexpr uint64_t kMaxWords = 1024;
 
   void AddPages(uint64_t first, uint64_t last);
+  bool MayTouchSlow(uint64_t begin, uint64_t end) const;
+  // Bits [lo, hi] of a word (0 <= lo <= hi < 64).
+  static uint64_t SpanBits(uint64_t lo, uint64_t hi) {
+    const uint64_t upto_hi = hi == 63 ? ~uint64_t{0} : (uint64_t{1} << (hi + 1)) - 1;
+    return upto_hi & ~((uint64_t{1} << lo) - 1);
+  }
 
   absl::flat_hash_map<uint64_t, uint64_t> words_;  // page >> kWordBits -> bit per page
   uint64_t last_key_ = ~uint64_t{0};
   uint64_t last_bits_ = 0;
   bool everything_ = false;  // a range too long to record was added
+  // The word MayTouch last looked up (probe_key_) and its entry in words_ (nullptr: no entry);
+  // reset when AddPages inserts a key (a rehash may move entries).
+  mutable uint64_t probe_key_ = ~uint64_t{0};
+  mutable const uint64_t* probe_word_ = nullptr;
 };
 
 }  // namespace dmakit
