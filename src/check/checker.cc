@@ -247,6 +247,11 @@ void Checker::Transition(Mapping& m, const Event& e, DmaRange dma, Owner owner) 
 
 void Checker::MoveLines(Mapping& m, const Event& e, DmaRange dma, Owner owner) {
   if (cpu_written_.size() != 0 && m.has_lines()) return MoveWrittenLines(m, e, dma, owner);
+  if (m.pieces.size() == 1 && dma.Contains(m.pieces[0].dma_range())) {
+    // A single-piece mapping moved whole (map, full sync, unmap): every line, no line math.
+    m.lines.Set(0, m.lines.line_count(), owner);
+    return;
+  }
   for (const MappingPiece& p : m.pieces) SetLines(m, p, dma, owner);
 }
 

@@ -32,8 +32,7 @@ void LineOwnership::SetSome(uint64_t first, uint64_t count, Owner owner) {
   std::fill_n(per_line_.begin() + static_cast<ptrdiff_t>(first), count, owner);
 }
 
-void LineOwnership::SetAll(Owner owner) {
-  uniform_ = owner;
+void LineOwnership::DropPerLine() {
   per_line_.clear();
   per_line_.shrink_to_fit();
 }

@@ -42,11 +42,15 @@ class LineOwnership {
     }
     SetSome(first, count, owner);
   }
-  void SetAll(Owner owner);
+  void SetAll(Owner owner) {
+    uniform_ = owner;
+    if (!per_line_.empty()) DropPerLine();
+  }
   bool uniform() const { return per_line_.empty(); }
 
  private:
   void SetSome(uint64_t first, uint64_t count, Owner owner);
+  void DropPerLine();  // frees the per-line array (uniform again)
 
   uint64_t count_ = 0;
   Owner uniform_ = Owner::kCpu;
