@@ -111,7 +111,7 @@ Mapping& MappingTable::Insert(Mapping& m, Owner initial) {
   }
   m.lines = LineOwnership(lines, initial);
   const Key key{m.space(), m.dma.value()};
-  if (last_valid_ && last_value_ != nullptr && last_key_ == key) {
+  if (last_valid_ && last_value_ != nullptr && Same(last_key_, key)) {
     m.next_same_key_ = *last_value_;  // UINT32_MAX when the chain was empty
     *last_value_ = id;
   } else {
@@ -151,7 +151,7 @@ void MappingTable::Retire(uint32_t id) {
 }
 
 void MappingTable::CacheKey(const Key& k, uint32_t* v) {
-  if (last_valid_ && last_value_ != nullptr && *last_value_ == UINT32_MAX && !(last_key_ == k)) {
+  if (last_valid_ && last_value_ != nullptr && *last_value_ == UINT32_MAX && !Same(last_key_, k)) {
     exact_.erase(last_key_);  // the one entry with an empty chain
   }
   last_key_ = k;
@@ -159,20 +159,14 @@ void MappingTable::CacheKey(const Key& k, uint32_t* v) {
   last_valid_ = true;
 }
 
-uint32_t* MappingTable::ExactValue(const Key& k) {
-  if (last_valid_ && last_key_ == k) return last_value_;
+uint32_t* MappingTable::LookUpExact(const Key& k) {
   CacheKey(k, nullptr);  // erases a dead entry first: the find below cannot be moved by it
   auto it = exact_.find(k);
   last_value_ = it == exact_.end() ? nullptr : &it->second;
   return last_value_;
 }
 
-uint32_t MappingTable::Head(const Key& k) {
-  const uint32_t* v = ExactValue(k);
-  return v == nullptr ? UINT32_MAX : *v;
-}
-
-RangeIndex<uint32_t>* MappingTable::DmaIndexOf(const DmaSpace& space, bool create) {
+RangeIndex<uint32_t>* MappingTable::DmaIndexOf(DmaSpace space, bool create) {
   if (dma_index_ != nullptr && dma_space_ == space) return dma_index_;
   if (create) {
     dma_index_ = &by_dma_[space];
@@ -215,7 +209,7 @@ void MappingTable::Unindex(uint32_t id, const Mapping& m) {
   }
 }
 
-absl::InlinedVector<Mapping*, 2> MappingTable::FindExact(const DmaSpace& space, DmaAddr dma) {
+absl::InlinedVector<Mapping*, 2> MappingTable::FindExact(DmaSpace space, DmaAddr dma) {
   absl::InlinedVector<Mapping*, 2> out;
   for (uint32_t cur = Head(Key{space, dma.value()}); cur != UINT32_MAX;
        cur = slots_[cur].next_same_key_) {
@@ -224,8 +218,7 @@ absl::InlinedVector<Mapping*, 2> MappingTable::FindExact(const DmaSpace& space, 
   return out;
 }
 
-std::optional<MappingTable::Containing> MappingTable::FindContaining(const DmaSpace& space,
-                                                                     DmaAddr addr) {
+std::optional<MappingTable::Containing> MappingTable::FindContaining(DmaSpace space, DmaAddr addr) {
   // Fast path: most syncs name the handle itself.
   if (const uint32_t head = Head(Key{space, addr.value()}); head != UINT32_MAX) {
     Mapping& newest = slots_[head];

@@ -147,11 +147,11 @@ class MappingTable {
   size_t live_in_domains() const { return live_in_domains_; }
 
   // Live mappings of `device` whose handle is exactly `dma`, newest first.
-  absl::InlinedVector<Mapping*, 2> FindExact(const DmaSpace& space, DmaAddr dma);
+  absl::InlinedVector<Mapping*, 2> FindExact(DmaSpace space, DmaAddr dma);
   // Calls fn(Mapping&) for each of FindExact's mappings, in its order, with no vector built
   // (every unmap and mapping_error asks); fn must not change the table.
   template <typename F>
-  void ForEachExact(const DmaSpace& space, DmaAddr dma, F&& fn) {
+  void ForEachExact(DmaSpace space, DmaAddr dma, F&& fn) {
     for (uint32_t cur = Head(Key{space, dma.value()}); cur != UINT32_MAX;
          cur = slots_[cur].next_same_key_) {
       fn(slots_[cur]);
@@ -164,7 +164,7 @@ class MappingTable {
     Mapping* mapping;
     DmaRange segment;
   };
-  std::optional<Containing> FindContaining(const DmaSpace& space, DmaAddr addr);
+  std::optional<Containing> FindContaining(DmaSpace space, DmaAddr addr);
 
   // Calls fn(Mapping&, const MappingPiece&) for every piece whose physical range overlaps
   // `range`; fn returns false to stop.
@@ -201,6 +201,10 @@ class MappingTable {
     DmaSpace space;
     uint64_t dma = 0;
     bool operator==(const Key&) const = default;
+    // operator== field by field (see ExactValue).
+    friend bool Same(const Key& a, const Key& b) {
+      return a.dma == b.dma && a.space.domain == b.space.domain && a.space.device == b.space.device;
+    }
     template <typename H>
     friend H AbslHashValue(H h, const Key& k) {
       return H::combine(std::move(h), k.space, k.dma);
@@ -209,14 +213,23 @@ class MappingTable {
   // Drops removed mapping `id` (already out of its slot, now `m`) from every index.
   void Unindex(uint32_t id, const Mapping& m);
   // The newest live mapping with key `k` (head of its chain), UINT32_MAX when none.
-  uint32_t Head(const Key& k);
+  uint32_t Head(const Key& k) {
+    const uint32_t* v = ExactValue(k);
+    return v == nullptr ? UINT32_MAX : *v;
+  }
   // exact_'s value for `k` (the cached one when `k` is the cached key), nullptr when none.
-  uint32_t* ExactValue(const Key& k);
+  // The cache test is inline and field by field: callers build `k` just before the call, and
+  // a wide load of freshly stored fields stalls.
+  uint32_t* ExactValue(const Key& k) {
+    if (last_valid_ && Same(last_key_, k)) return last_value_;
+    return LookUpExact(k);
+  }
+  uint32_t* LookUpExact(const Key& k);
   // Points the cache at `k` (value `v`, nullptr: no entry), first erasing the cached entry
   // when its chain is empty.
   void CacheKey(const Key& k, uint32_t* v);
   // by_dma_'s index of `space`: created when `create`, else nullptr when there is none.
-  RangeIndex<uint32_t>* DmaIndexOf(const DmaSpace& space, bool create);
+  RangeIndex<uint32_t>* DmaIndexOf(DmaSpace space, bool create);
   struct PieceRef {
     uint32_t id;
     uint32_t piece;
