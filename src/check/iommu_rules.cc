@@ -148,6 +148,15 @@ void Checker::OnPageTableWalk(const Event& e) {
                                  "but did not clean [domain={}] [iova={}] [descriptor={}] "
                                  "[cacheline={}]",
                                  e.domain, Hex(e.dma), Hex(e.phys), Hex(dirty.front().base)));
+  // The mapping it concerns: the translation the walk resolves (its IOMMU map call), or the
+  // one an unmap not yet invalidated removed from there.
+  const uint64_t iova = e.dma.value();
+  if (const IommuState::Translation* t = iommu_.LiveAt(e.domain, iova)) {
+    v.mapping_where = t->where;
+    v.mapping_seq = t->seq;
+  } else if (auto p = iommu_.StaleAt(e.domain, iova)) {
+    NameStaleMapping(*p, iova, v);
+  }
   v.lines = std::move(dirty);
   Report(std::move(v));
 }

@@ -151,6 +151,28 @@ TEST_F(IommuRules, PageTableWriteNotCleaned) {
   EXPECT_THAT(v.lines, ElementsAre(PhysRange(PhysAddr(kTable), 64)));
 }
 
+TEST_F(IommuRules, PageTableWriteNotCleanedNamesTheMapOfTheWalkedTranslation) {
+  gpu.IommuMap(1, kIova - 0x1000, 0x80000000, 0x1000);  // a neighbour: not the one walked
+  gpu.PageTableWrite(1, kTable + 0x10, 8, "noncoherent");
+  gpu.IommuMap(1, kIova, 0x80001000, 0x1000);
+  const uint32_t map_line = __LINE__ - 1;
+  gpu.PageTableWalk(1, kIova + 0x40, kTable + 0x10);
+  const Violation& v = Only(RuleId::kPageTableWriteNotCleaned);
+  EXPECT_EQ(v.mapping_seq, 3u);
+  EXPECT_EQ(v.mapping_where.line, map_line);
+}
+
+TEST_F(IommuRules, PageTableWriteNotCleanedAfterAnUnmapNamesTheUnmappedTranslation) {
+  gpu.IommuMap(1, kIova, 0x80001000, 0x1000);
+  const uint32_t map_line = __LINE__ - 1;
+  gpu.PageTableWrite(1, kTable + 0x10, 8, "noncoherent");  // the descriptor cleared
+  gpu.IommuUnmap(1, kIova, 0x1000);
+  gpu.PageTableWalk(1, kIova, kTable + 0x10);
+  const Violation& v = Only(RuleId::kPageTableWriteNotCleaned);
+  EXPECT_EQ(v.mapping_seq, 1u);
+  EXPECT_EQ(v.mapping_where.line, map_line);
+}
+
 TEST_F(IommuRules, CleanedPageTableWriteIsClean) {
   gpu.PageTableWrite(1, kTable, 4096, "noncoherent");
   gpu.Maintain(CacheOp::kClean, kTable, 4096);

@@ -63,6 +63,17 @@ IommuState::Translations IommuState::Overlapping(uint64_t domain, uint64_t iova,
   return out;
 }
 
+const IommuState::Translation* IommuState::LiveAt(uint64_t domain, uint64_t iova) const {
+  auto d = live_.find(domain);
+  if (d == live_.end() || iova == UINT64_MAX) return nullptr;
+  const Translation* found = nullptr;
+  d->second.ForEachOverlap(iova, iova + 1, [&](uint64_t, uint64_t, uint32_t slot) {
+    found = &slots_[slot];
+    return false;
+  });
+  return found;
+}
+
 uint32_t IommuState::NewSlot(const Translation& t) {
   uint32_t slot;
   if (free_slots_.empty()) {

@@ -81,6 +81,8 @@ class IommuState {
   // own record: valid until the next call that changes the state.
   const Translations& Unmap(uint64_t domain, uint64_t iova, uint64_t end, uint64_t seq,
                             SourceLoc where);
+  // The live translation of `domain` containing `iova`; nullptr when none.
+  const Translation* LiveAt(uint64_t domain, uint64_t iova) const;
   // domain 0: every domain; size 0: the whole domain.
   void Invalidate(uint64_t domain, uint64_t iova, uint64_t size);
   std::optional<Pending> StaleAt(uint64_t domain, uint64_t iova) const;
