@@ -21,6 +21,7 @@
 #include "dmakit/check/page_filter.h"
 #include "dmakit/check/range_index.h"
 #include "dmakit/core/addr_range.h"
+#include "dmakit/core/chunked_vector.h"
 #include "dmakit/core/source_loc.h"
 #include "dmakit/core/symbol.h"
 
@@ -128,7 +129,7 @@ class IommuState {
 
   absl::flat_hash_map<Symbol, Attachment, SymbolHash> attach_;
   absl::flat_hash_map<uint64_t, LiveMap> live_;
-  std::vector<Translation> slots_;    // live translations of every domain, by slot
+  ChunkedVector<Translation> slots_;  // live translations of every domain, by slot
   std::vector<uint32_t> free_slots_;  // slots of removed translations, reused first
   // Each domain's pending windows; value: the window's slot in pending_slots_ (a slot store
   // rather than a hash by seq: an unmap opens a window and the next invalidate closes it, so

@@ -18,6 +18,7 @@
 #include "dmakit/check/page_filter.h"
 #include "dmakit/check/range_index.h"
 #include "dmakit/core/addr_range.h"
+#include "dmakit/core/chunked_vector.h"
 #include "dmakit/core/event.h"
 
 namespace dmakit {
@@ -122,8 +123,8 @@ class MappingTable {
 
   // A free slot's mapping, every field at its default (its buffers kept from an earlier
   // mapping, so nothing is built and moved in: a Mapping is a few hundred bytes), with its id
-  // set. It is not indexed: no lookup finds it until Insert. Any later Acquire may move it, so
-  // fill it and Insert it first.
+  // set. It is not indexed: no lookup finds it until Insert. Slots never move (see
+  // ChunkedVector): a reference to one stays valid until the slot is released and reused.
   Mapping& Acquire();
   // Indexes `m`, the mapping of the last Acquire (its pieces and segments must be set), and
   // returns it. Its line ownership is initialised to `initial` over all of its lines.
@@ -238,7 +239,7 @@ class MappingTable {
 
   uint64_t line_size_;
   int line_shift_;              // log2(line_size_) when it is a power of two, else -1
-  std::vector<Mapping> slots_;  // live, retired (not yet released) or free (in free_)
+  ChunkedVector<Mapping> slots_;  // live, retired (not yet released) or free (in free_)
   std::vector<uint32_t> free_;
   size_t live_ = 0;
   size_t live_in_domains_ = 0;
