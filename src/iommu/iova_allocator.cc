@@ -279,11 +279,15 @@ Result<DmaRange> IovaAllocator::AllocCachedSlow(uint64_t granules, uint64_t limi
   const uint64_t cls = granules - 1;
   if (tc != nullptr && tc->owner.load(std::memory_order_relaxed) != this) {
     HonourGiveBack(tc);
-  } else if (tc != nullptr && limit_last >= aperture_last_) {
+  } else if (tc != nullptr) {
+    // A limited allocation takes the magazine's newest range when it fits below the limit
+    // (no refill from the depot: its ranges may lie anywhere).
     ClassCache& cc = tc->classes[cls];
-    if (IovaTally::Count(IovaTally::Load(cc)) == 0) Refill(cc, cls);
+    const bool limited = limit_last < aperture_last_;
+    if (!limited && IovaTally::Count(IovaTally::Load(cc)) == 0) Refill(cc, cls);
     const uint64_t tally = IovaTally::Load(cc);
-    if (const uint32_t n = IovaTally::Count(tally); n != 0) {
+    if (const uint32_t n = IovaTally::Count(tally);
+        n != 0 && (!limited || cc.bases[n - 1] + bytes - 1 <= limit_last)) {
       const uint64_t base = cc.bases[n - 1];
       IovaTally::Set(cc, IovaTally::Net(tally) + 1, n - 1);
       state_map_->Set((base - aperture_.base.value()) >> granule_shift_,

@@ -287,6 +287,39 @@ TEST(IovaAllocatorTest, LimitIsRespected) {
   EXPECT_EQ(got.size(), 16u);
 }
 
+TEST(IovaAllocatorTest, LimitedAllocationReusesTheRangeFreedLastWhenItFits) {
+  auto a = Make();
+  const DmaAddr limit = kAperture.base + 64 * kPage - 1;
+  DmaRange first = a->Alloc(kPage, limit).value();
+  ASSERT_TRUE(a->Free(first).ok());
+  const uint64_t hits = a->stats().cache_hits;
+  for (int i = 0; i < 10; ++i) {  // a driver mapping and unmapping one buffer
+    DmaRange again = a->Alloc(kPage, limit).value();
+    EXPECT_EQ(again, first) << "cycle " << i;
+    ASSERT_TRUE(a->Free(again).ok());
+  }
+  EXPECT_EQ(a->stats().cache_hits, hits + 10);
+}
+
+TEST(IovaAllocatorTest, LimitedAllocationSkipsACachedRangeAboveTheLimit) {
+  auto a = Make();
+  const DmaAddr limit = kAperture.base + 64 * kPage - 1;
+  // Fill the space below the limit, then take one range above it and free it: it is now the
+  // newest range of this thread's magazine.
+  std::vector<DmaRange> below;
+  for (int i = 0; i < 64; ++i) below.push_back(a->Alloc(kPage).value());
+  DmaRange high = a->Alloc(kPage).value();
+  ASSERT_GT(high.last(), limit);
+  for (const DmaRange& r : below) ASSERT_LE(r.last(), limit);
+  ASSERT_TRUE(a->Free(below[10]).ok());  // a hole below the limit, in the tree or cached
+  ASSERT_TRUE(a->Free(high).ok());
+  DmaRange got = a->Alloc(kPage, limit).value();
+  EXPECT_LE(got.last(), limit);
+  EXPECT_EQ(got, below[10]);
+  // The range above the limit stayed cached for an unlimited caller.
+  EXPECT_EQ(a->Alloc(kPage).value(), high);
+}
+
 TEST(IovaAllocatorTest, ReserveOutsideApertureIsOutOfRange) {
   auto a = Make();
   EXPECT_EQ(a->Reserve(DmaRange(DmaAddr(0), kPage)).error().code(), ErrorCode::kOutOfRange);

@@ -14,8 +14,11 @@
 //   (Bonwick's magazine design). An alloc or free that its thread's magazines can serve
 //   takes no lock and does no atomic read-modify-write; a magazine exchange takes the
 //   depot lock of its size class; only an empty depot or an overflowing one reaches the tree.
-//   Allocations with a limit below the aperture's end bypass the magazines (the cached
-//   ranges may lie above the limit) but are freed into them like any other.
+//   An allocation with a limit below the aperture's end (a device's DMA mask) takes the
+//   newest range of its thread's magazine when that range lies below the limit, else goes to
+//   the tree, never to the depot (its ranges may lie anywhere); such ranges are freed into
+//   the magazines like any other, so a driver that maps and unmaps one buffer over and over
+//   gets the same IOVA back, as with Linux's rcache, rather than walking the aperture.
 //
 // Validation on the cached path: the tree keeps every cached-size range as allocated to the
 // cache, and a flat state map (one byte per granule of the first kStateWindowGranules granules
@@ -163,12 +166,14 @@ class IovaAllocator {
   Result<DmaRange> Alloc(uint64_t size, DmaAddr limit = kNoLimit) {
     const uint64_t cls = (size - 1) >> granule_shift_;  // huge for size 0
     iova_detail::ThreadCacheHot* tc = iova_detail::tls_hot.cache;
-    if (cls < kMaxCachedGranules && limit.value() >= aperture_last_ &&
-        tc->owner.load(std::memory_order_relaxed) == this) {
+    if (cls < kMaxCachedGranules && tc->owner.load(std::memory_order_relaxed) == this) {
       iova_detail::ClassCache& cc = tc->classes[cls];
       const uint64_t tally = cc.tally.load(std::memory_order_relaxed);
       const uint64_t n = tally & iova_detail::ClassCache::kCountMask;
-      if (n != 0) {
+      // A device with a narrow DMA mask takes the magazine's newest range when it fits below
+      // its limit (the range it freed last, usually), as Linux's rcache does.
+      if (n != 0 && (limit.value() >= aperture_last_ ||
+                     cc.bases[n - 1] + ((cls + 1) << granule_shift_) - 1 <= limit.value())) {
         const uint64_t base = cc.bases[n - 1];
         cc.tally.store(tally - 1, std::memory_order_relaxed);
         StoreState(StateByte(base - aperture_.base.value()), static_cast<uint8_t>(cls + 1));
