@@ -82,6 +82,34 @@ void BM_CycleChecker(benchmark::State& state) {
 BENCHMARK(BM_CycleNoopSink);
 BENCHMARK(BM_CycleChecker);
 
+// The same cycle with the live buffers spread out (one per 8 KiB, so the cycling buffers fall
+// between live ones, in 4096 different gaps) and, with big:1, one more live mapping of
+// 256 MiB elsewhere in memory (a GPU buffer, a large coherent allocation). A range index
+// whose scans are bounded by the longest range ever mapped would search through every live
+// buffer within 256 MiB below each new one; the target is no slowdown from big:0 to big:1.
+void BM_CycleAmongLive(benchmark::State& state) {
+  constexpr uint64_t kStride = 4 * kBufSize;
+  constexpr uint64_t kBig = 256ull << 20;
+  Checker checker;
+  Cycle cycle;
+  if (state.range(0) != 0) {
+    Event big = cycle.Make(EventKind::kDmaMap, kBase - kBig, DmaDirection::kToDevice);
+    big.size = kBig;
+    checker.OnEvent(big);
+  }
+  for (uint64_t i = 0; i < kLive; ++i) cycle.Map(checker, kBase + i * kStride);
+  uint64_t slot = 0;
+  for (auto _ : state) {
+    // In the gap after live buffer number slot * (kLive / kSlots).
+    cycle.Run(checker, kBase + slot * (kLive / kSlots) * kStride + kBufSize);
+    slot = (slot + 1) % kSlots;
+  }
+  state.SetItemsProcessed(state.iterations() * kEventsPerCycle);
+  state.counters["live"] = static_cast<double>(checker.live_mappings());
+  if (checker.total() != 0) state.SkipWithError("the correct cycle raised violations");
+}
+BENCHMARK(BM_CycleAmongLive)->ArgName("big")->Arg(0)->Arg(1);
+
 }  // namespace
 }  // namespace dmakit
 

@@ -205,6 +205,44 @@ RC_GTEST_PROP(RangeIndex, DisjointQueriesMatchALinearScan, ()) {
   }
 }
 
+// Lengths from 0 to thousands of times the shortest, so ranges land in several length classes
+// (each class is searched with its own bound): queries interleaved with inserts and erases
+// report what a linear scan reports, in the same order, and stopping early sees a prefix.
+RC_GTEST_PROP(RangeIndex, MixedLengthQueriesMatchALinearScan, ()) {
+  RangeIndex<int> index;
+  Model model;
+  const int steps = *rc::gen::inRange(1, 300);
+  for (int i = 0; i < steps; ++i) {
+    const int op = *rc::gen::inRange(0, 3);
+    if (op == 0) {
+      const uint64_t b = *rc::gen::inRange<uint64_t>(0, 400) * 25;
+      const uint64_t len = *rc::gen::element<uint64_t>(0, 1, 3, 8, 40, 130, 700, 4000, 9000);
+      index.Insert(b, b + len, i);
+      model.live.emplace_back(b, b + len, i);
+    } else if (op == 1 && !model.live.empty()) {
+      const size_t k = *rc::gen::inRange<size_t>(0, model.live.size());
+      RC_ASSERT(index.Erase(std::get<0>(model.live[k]), std::get<2>(model.live[k])));
+      model.live.erase(model.live.begin() + static_cast<ptrdiff_t>(k));
+    } else {
+      const uint64_t qb =
+          *rc::gen::inRange<uint64_t>(0, 420) * 25 + *rc::gen::inRange<uint64_t>(0, 3);
+      const uint64_t qe = qb + *rc::gen::inRange<uint64_t>(1, 300);
+      const std::vector<Hit> expected = model.Query(qb, qe);
+      RC_ASSERT(Ordered(index, qb, qe) == expected);
+      const size_t stop = *rc::gen::inRange<size_t>(1, expected.size() + 2);
+      std::vector<Hit> got;
+      index.ForEachOverlap(qb, qe, [&](uint64_t b, uint64_t e, int v) {
+        got.emplace_back(b, e, v);
+        return got.size() < stop;
+      });
+      RC_ASSERT(got == std::vector<Hit>(expected.begin(),
+                                        expected.begin() + static_cast<ptrdiff_t>(
+                                                               std::min(expected.size(), stop))));
+    }
+  }
+  RC_ASSERT(index.size() == model.live.size());
+}
+
 TEST(RangeIndex, AGapProvedEmptyIsForgottenWhenARangeEntersTheTree) {
   RangeIndex<int> index;
   for (int i = 0; i < static_cast<int>(RangeIndex<int>::kNursery); ++i) {
