@@ -1,7 +1,9 @@
 #include "dmakit/check/range_index.h"
 
 #include <algorithm>
+#include <optional>
 #include <tuple>
+#include <utility>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -151,84 +153,30 @@ std::vector<Hit> Ordered(const RangeIndex<int>& index, uint64_t begin, uint64_t 
   return hits;
 }
 
-// Queries interleaved with inserts and erases, many of them at the same few places (a gap a
-// query proved empty is reused by later queries until a range enters the tree): every query
-// reports what a linear scan reports, in the same order.
-RC_GTEST_PROP(RangeIndex, InterleavedQueriesMatchALinearScan, ()) {
-  RangeIndex<int> index;
+// Runs `steps` random operations on `index` and `model` alike: inserts of the ranges
+// `new_range` makes (nullopt: skip the step), erases of a random live range, and queries of
+// the ranges `query` makes, each asserted to report what a linear scan reports, in the same
+// order; with `check_stop`, stopping early must also see exactly a prefix of that order.
+template <typename NewRange, typename NewQuery>
+void RunAgainstModel(RangeIndex<int>& index, int steps, NewRange new_range, NewQuery query,
+                     bool check_stop = false) {
   Model model;
-  const int steps = *rc::gen::inRange(1, 200);
   for (int i = 0; i < steps; ++i) {
     const int op = *rc::gen::inRange(0, 3);
     if (op == 0) {
-      const uint64_t b = *rc::gen::inRange<uint64_t>(0, 40) * 25;
-      const uint64_t len = *rc::gen::inRange<uint64_t>(1, 120);
-      index.Insert(b, b + len, i);
-      model.live.emplace_back(b, b + len, i);
+      const std::optional<std::pair<uint64_t, uint64_t>> r = new_range(model);
+      if (!r) continue;
+      index.Insert(r->first, r->second, i);
+      model.live.emplace_back(r->first, r->second, i);
     } else if (op == 1 && !model.live.empty()) {
       const size_t k = *rc::gen::inRange<size_t>(0, model.live.size());
       RC_ASSERT(index.Erase(std::get<0>(model.live[k]), std::get<2>(model.live[k])));
       model.live.erase(model.live.begin() + static_cast<ptrdiff_t>(k));
     } else {
-      const uint64_t qb =
-          *rc::gen::inRange<uint64_t>(0, 44) * 25 + *rc::gen::inRange<uint64_t>(0, 3);
-      const uint64_t qe = qb + *rc::gen::inRange<uint64_t>(1, 60);
-      RC_ASSERT(Ordered(index, qb, qe) == model.Query(qb, qe));
-    }
-  }
-}
-
-// The same with Disjoint(): ranges that never overlap (an IOMMU domain's translations), which
-// lets the backward scan stop at the first range ending before the query.
-RC_GTEST_PROP(RangeIndex, DisjointQueriesMatchALinearScan, ()) {
-  RangeIndex<int> index;
-  index.Disjoint();
-  Model model;
-  const int steps = *rc::gen::inRange(1, 200);
-  for (int i = 0; i < steps; ++i) {
-    const int op = *rc::gen::inRange(0, 3);
-    if (op == 0) {
-      const uint64_t b = *rc::gen::inRange<uint64_t>(0, 60) * 16;
-      const uint64_t len = *rc::gen::inRange<uint64_t>(1, 4) * 16;
-      if (!model.Query(b, b + len).empty()) continue;  // would overlap a live range
-      index.Insert(b, b + len, i);
-      model.live.emplace_back(b, b + len, i);
-    } else if (op == 1 && !model.live.empty()) {
-      const size_t k = *rc::gen::inRange<size_t>(0, model.live.size());
-      RC_ASSERT(index.Erase(std::get<0>(model.live[k]), std::get<2>(model.live[k])));
-      model.live.erase(model.live.begin() + static_cast<ptrdiff_t>(k));
-    } else {
-      const uint64_t qb = *rc::gen::inRange<uint64_t>(0, 1000);
-      const uint64_t qe = qb + *rc::gen::inRange<uint64_t>(1, 80);
-      RC_ASSERT(Ordered(index, qb, qe) == model.Query(qb, qe));
-    }
-  }
-}
-
-// Lengths from 0 to thousands of times the shortest, so ranges land in several length classes
-// (each class is searched with its own bound): queries interleaved with inserts and erases
-// report what a linear scan reports, in the same order, and stopping early sees a prefix.
-RC_GTEST_PROP(RangeIndex, MixedLengthQueriesMatchALinearScan, ()) {
-  RangeIndex<int> index;
-  Model model;
-  const int steps = *rc::gen::inRange(1, 300);
-  for (int i = 0; i < steps; ++i) {
-    const int op = *rc::gen::inRange(0, 3);
-    if (op == 0) {
-      const uint64_t b = *rc::gen::inRange<uint64_t>(0, 400) * 25;
-      const uint64_t len = *rc::gen::element<uint64_t>(0, 1, 3, 8, 40, 130, 700, 4000, 9000);
-      index.Insert(b, b + len, i);
-      model.live.emplace_back(b, b + len, i);
-    } else if (op == 1 && !model.live.empty()) {
-      const size_t k = *rc::gen::inRange<size_t>(0, model.live.size());
-      RC_ASSERT(index.Erase(std::get<0>(model.live[k]), std::get<2>(model.live[k])));
-      model.live.erase(model.live.begin() + static_cast<ptrdiff_t>(k));
-    } else {
-      const uint64_t qb =
-          *rc::gen::inRange<uint64_t>(0, 420) * 25 + *rc::gen::inRange<uint64_t>(0, 3);
-      const uint64_t qe = qb + *rc::gen::inRange<uint64_t>(1, 300);
+      const auto [qb, qe] = query();
       const std::vector<Hit> expected = model.Query(qb, qe);
       RC_ASSERT(Ordered(index, qb, qe) == expected);
+      if (!check_stop) continue;
       const size_t stop = *rc::gen::inRange<size_t>(1, expected.size() + 2);
       std::vector<Hit> got;
       index.ForEachOverlap(qb, qe, [&](uint64_t b, uint64_t e, int v) {
@@ -241,6 +189,63 @@ RC_GTEST_PROP(RangeIndex, MixedLengthQueriesMatchALinearScan, ()) {
     }
   }
   RC_ASSERT(index.size() == model.live.size());
+}
+
+// Queries interleaved with inserts and erases, many of them at the same few places (a gap a
+// query proved empty is reused by later queries until a range enters the tree): every query
+// reports what a linear scan reports, in the same order.
+RC_GTEST_PROP(RangeIndex, InterleavedQueriesMatchALinearScan, ()) {
+  RangeIndex<int> index;
+  RunAgainstModel(
+      index, *rc::gen::inRange(1, 200),
+      [](const Model&) {
+        const uint64_t b = *rc::gen::inRange<uint64_t>(0, 40) * 25;
+        return std::optional(std::pair(b, b + *rc::gen::inRange<uint64_t>(1, 120)));
+      },
+      [] {
+        const uint64_t qb =
+            *rc::gen::inRange<uint64_t>(0, 44) * 25 + *rc::gen::inRange<uint64_t>(0, 3);
+        return std::pair(qb, qb + *rc::gen::inRange<uint64_t>(1, 60));
+      });
+}
+
+// The same with Disjoint(): ranges that never overlap (an IOMMU domain's translations), which
+// lets the backward scan stop at the first range ending before the query.
+RC_GTEST_PROP(RangeIndex, DisjointQueriesMatchALinearScan, ()) {
+  RangeIndex<int> index;
+  index.Disjoint();
+  RunAgainstModel(
+      index, *rc::gen::inRange(1, 200),
+      [](const Model& model) -> std::optional<std::pair<uint64_t, uint64_t>> {
+        const uint64_t b = *rc::gen::inRange<uint64_t>(0, 60) * 16;
+        const uint64_t len = *rc::gen::inRange<uint64_t>(1, 4) * 16;
+        if (!model.Query(b, b + len).empty()) return std::nullopt;  // would overlap a live one
+        return std::pair(b, b + len);
+      },
+      [] {
+        const uint64_t qb = *rc::gen::inRange<uint64_t>(0, 1000);
+        return std::pair(qb, qb + *rc::gen::inRange<uint64_t>(1, 80));
+      });
+}
+
+// Lengths from 0 to thousands of times the shortest, so ranges land in several length classes
+// (each class is searched with its own bound): queries interleaved with inserts and erases
+// report what a linear scan reports, in the same order, and stopping early sees a prefix.
+RC_GTEST_PROP(RangeIndex, MixedLengthQueriesMatchALinearScan, ()) {
+  RangeIndex<int> index;
+  RunAgainstModel(
+      index, *rc::gen::inRange(1, 300),
+      [](const Model&) {
+        const uint64_t b = *rc::gen::inRange<uint64_t>(0, 400) * 25;
+        const uint64_t len = *rc::gen::element<uint64_t>(0, 1, 3, 8, 40, 130, 700, 4000, 9000);
+        return std::optional(std::pair(b, b + len));
+      },
+      [] {
+        const uint64_t qb =
+            *rc::gen::inRange<uint64_t>(0, 420) * 25 + *rc::gen::inRange<uint64_t>(0, 3);
+        return std::pair(qb, qb + *rc::gen::inRange<uint64_t>(1, 300));
+      },
+      /*check_stop=*/true);
 }
 
 TEST(RangeIndex, AGapProvedEmptyIsForgottenWhenARangeEntersTheTree) {
