@@ -42,6 +42,22 @@ std::vector<uint32_t> Ids(const absl::InlinedVector<Mapping*, 2>& found) {
 
 // Two driver-managed domains of one device (a GPU's contexts) may map one address to different
 // memory: lookups in one space never find the other's mapping, nor the DMA API's.
+// Slots never move: a mapping found before tens of thousands more are made (past several
+// growth steps of the slot store) is still the same object, at the same address, after.
+TEST(MappingTable, AMappingStaysWhereItIsWhileTheTableGrows) {
+  MappingTable t(64);
+  const Symbol dev("eth0");
+  const uint32_t first = Add(t, dev, 0x1000, 2048, 1);
+  const Mapping* before = t.Get(first);
+  ASSERT_NE(before, nullptr);
+  for (uint64_t i = 1; i <= 40000; ++i) Add(t, dev, 0x1000 + i * 4096, 2048, i + 1);
+  EXPECT_EQ(t.size(), 40001u);
+  EXPECT_EQ(t.Get(first), before);
+  EXPECT_EQ(before->dma, DmaAddr(0x1000));
+  EXPECT_EQ(before->seq, 1u);
+  EXPECT_EQ(Ids(t.FindExact(dev, DmaAddr(0x1000))), std::vector<uint32_t>{first});
+}
+
 TEST(MappingTable, DomainsOfOneDeviceAreSeparateAddressSpaces) {
   MappingTable t(64);
   const Symbol gpu("gpu");
