@@ -118,9 +118,9 @@ void BM_Cycle(benchmark::State& state) {
   const auto live = static_cast<uint64_t>(state.range(1));
   Rig& rig = RigFor(backend, live);
   NoopSink noop;
-  EventSink* sink = state.range(2) == 1 ? static_cast<EventSink*>(rig.checker.get())
-                    : state.range(2) == 2 ? &noop
-                                          : nullptr;
+  EventSink* sink = nullptr;  // checker:0
+  if (state.range(2) == 1) sink = rig.checker.get();
+  if (state.range(2) == 2) sink = &noop;
   if (sink != nullptr) rig.soc->bus().Subscribe(sink);
   for (auto _ : state) rig.Cycle();
   if (sink != nullptr) rig.soc->bus().Unsubscribe(sink);

@@ -238,7 +238,7 @@ class MappingTable {
   };
 
   uint64_t line_size_;
-  int line_shift_;              // log2(line_size_) when it is a power of two, else -1
+  int line_shift_;                // log2(line_size_) when it is a power of two, else -1
   ChunkedVector<Mapping> slots_;  // live, retired (not yet released) or free (in free_)
   std::vector<uint32_t> free_;
   size_t live_ = 0;
