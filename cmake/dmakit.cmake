@@ -13,15 +13,27 @@ if(DMAKIT_SANITIZE)
   add_link_options(-fsanitize=${DMAKIT_SANITIZE})
 endif()
 
+# dmakit_test_pch(TARGET): with clang, precompiles the headers every test includes. Parsing
+# gtest, gmock, rapidcheck and fmt is about a third of each test file's compile under clang
+# (the sanitizer builds). GCC 12 gains less from it, and with a precompiled header its
+# -Warray-bounds misfires inside libstdc++ on ordinary std::string concatenation, so the GCC
+# build compiles tests without one.
+function(dmakit_test_pch target)
+  if(CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
+    target_precompile_headers(${target} PRIVATE <gtest/gtest.h> <gmock/gmock.h> <rapidcheck.h>
+                              <rapidcheck/gtest.h> <fmt/format.h> <memory> <string> <vector>)
+  endif()
+endfunction()
+
 # dmakit_layer(NAME DEPS ...): the layer's library is every .cc in src/NAME that is not a test;
-# its tests are every *_test.cc there, in one GoogleTest binary (dmakit_NAME_tests) with each
-# test registered in CTest. Globbing lets a new concept be added as a file pair without
-# touching CMake.
+# its tests are every *_test.cc there, plus the helpers several tests share in src/NAME/testing/
+# (compiled once), in one GoogleTest binary (dmakit_NAME_tests) with each test registered in
+# CTest. Globbing lets a new concept be added as a file pair without touching CMake.
 function(dmakit_layer name)
   cmake_parse_arguments(ARG "" "" "DEPS;TEST_DEPS" ${ARGN})
   file(GLOB all_sources CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/*.cc)
   set(lib_sources)
-  set(test_sources)
+  file(GLOB test_sources CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/testing/*.cc)
   foreach(f ${all_sources})
     if(f MATCHES "_test\\.cc$")
       list(APPEND test_sources ${f})
@@ -42,6 +54,7 @@ function(dmakit_layer name)
     target_include_directories(dmakit_${name}_tests PRIVATE ${PROJECT_SOURCE_DIR}/src)
     target_link_libraries(dmakit_${name}_tests PRIVATE dmakit_${name} ${ARG_TEST_DEPS}
                           GTest::gtest GTest::gmock GTest::gtest_main rapidcheck dmakit_warnings)
+    dmakit_test_pch(dmakit_${name}_tests)
     gtest_discover_tests(dmakit_${name}_tests DISCOVERY_TIMEOUT 120
                          PROPERTIES TIMEOUT 600 LABELS ${name})
   endif()

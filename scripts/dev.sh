@@ -38,7 +38,7 @@ case "$cmd" in
     build release
     ctest --preset release -j "$jobs"
 
-    step "AddressSanitizer + UndefinedBehaviorSanitizer build (clang 14)"
+    step "AddressSanitizer + UndefinedBehaviorSanitizer build (clang 14), with the fuzz targets"
     build asan
     ctest --preset asan -j "$jobs"
 
@@ -51,19 +51,31 @@ case "$cmd" in
 
     fuzzers=$(ls fuzz/*_fuzz.cc 2>/dev/null || true)
     if [ -n "$fuzzers" ]; then
-      step "libFuzzer: ${fuzz_seconds}s per target"
-      targets=$(for src in $fuzzers; do echo "dmakit_$(basename "$src" .cc)"; done)
-      build fuzz $targets
+      # The targets run side by side, each for the full time; each one's log is printed when
+      # all are done, and any crash, leak or timeout fails the stage.
+      step "libFuzzer: ${fuzz_seconds}s per target, side by side"
+      pids=()
+      names=()
       for src in $fuzzers; do
         name=dmakit_$(basename "$src" .cc)
-        corpus=build/fuzz/corpus/$name
+        corpus=build/asan/fuzz/corpus/$name
         mkdir -p "$corpus"
         seeds=fuzz/corpus/$(basename "$src" _fuzz.cc)
-        echo "--- $name"
-        build/fuzz/fuzz/"$name" -max_total_time="$fuzz_seconds" -max_len=65536 \
+        build/asan/fuzz/"$name" -max_total_time="$fuzz_seconds" -max_len=65536 \
           -rss_limit_mb=2048 -timeout=10 -print_final_stats=1 "$corpus" \
-          $( [ -d "$seeds" ] && echo "$seeds" ) 2>&1 | tail -n 12
+          $( [ -d "$seeds" ] && echo "$seeds" ) >"build/asan/fuzz/$name.log" 2>&1 &
+        pids+=($!)
+        names+=("$name")
       done
+      failed=0
+      for i in "${!pids[@]}"; do
+        status=0
+        wait "${pids[$i]}" || status=$?
+        echo "--- ${names[$i]} (exit $status; full log: build/asan/fuzz/${names[$i]}.log)"
+        tail -n 12 "build/asan/fuzz/${names[$i]}.log"
+        [ "$status" -eq 0 ] || failed=1
+      done
+      [ "$failed" -eq 0 ] || { echo "a fuzz target failed" >&2; exit 1; }
     fi
     step "all test stages passed"
     ;;

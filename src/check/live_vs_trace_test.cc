@@ -7,10 +7,12 @@
 #include <sstream>
 #include <string>
 
+#include <fmt/format.h>
+
+#include "check/testing/program_runner.h"
+#include "check/testing/random_program.h"
 #include "dmakit/trace/jsonl_reader.h"
 #include "dmakit/trace/jsonl_writer.h"
-#include "program_runner.h"
-#include "random_program.h"
 
 namespace dmakit {
 namespace {

@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "program_runner.h"
-#include "random_program.h"
+#include "check/testing/program_runner.h"
+#include "check/testing/random_program.h"
 
 namespace dmakit {
 namespace {

@@ -8,8 +8,8 @@
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>
 
-#include "program_runner.h"
-#include "random_program.h"
+#include "check/testing/program_runner.h"
+#include "check/testing/random_program.h"
 
 namespace dmakit {
 namespace {

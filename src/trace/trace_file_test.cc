@@ -23,7 +23,7 @@ TEST(TraceFile, DetectsJsonlByItsOpeningBrace) {
 }
 
 TEST(TraceFile, ReadsAnFtraceFileNamingItInLocations) {
-  const std::string path = std::string(DMAKIT_TRACE_TESTDATA) + "/iommu.txt";
+  const std::string path = DMAKIT_TRACE_TESTDATA "/iommu.txt";
   ASSERT_EQ(*DetectTraceFormatOfFile(path), TraceFormat::kFtrace);
   EventLog log;
   Result<TraceReadSummary> s = ReadTraceFile(path, log);

@@ -1,94 +1,55 @@
-// Test-only (included by the check layer's tests, never by the library): runs a random_program.h
-// Program on the simulator (Soc with the oracle on, DmaSystem with the program's backend) with
-// a Checker subscribed to the bus, and says which corruptions the checker failed to explain.
-//
-// "The same cache line" (ProgramRun::Unexplained): a corruption names the physical lines whose
-// bytes differed. A line is explained when a violation of an earlier event names it, or, for a
-// line inside a bounce slot, when a violation names the line of the driver's buffer that the
-// slot stood in for (the slot of a live or earlier bounce mapping, found from its kDmaMap
-// event: dma is the slot's bus address, which the direct backend makes equal to its physical
-// address). The checker never sees slots (events name the driver's buffer), and data moves
-// between slot and buffer only at the sync points the checker judges, so a buffer line is the
-// only thing it can be asked to name. Nothing else is mapped: no neighbouring line, no other
-// buffer, no later violation counts.
-#pragma once
+// Runs a random_program.h Program on the simulator with the checker (see program_runner.h).
+#include "check/testing/program_runner.h"
 
 #include <gtest/gtest.h>
 
-#include <algorithm>
-#include <memory>
-#include <string>
-#include <vector>
+#include <fmt/format.h>
 
-#include "dmakit/check/checker.h"
-#include "dmakit/core/event_sink.h"
 #include "dmakit/dma/dma_device.h"
 #include "dmakit/dma/dma_system.h"
 #include "dmakit/dma/sg_table.h"
 #include "dmakit/iommu/iommu.h"
 #include "dmakit/iommu/topology.h"
 #include "dmakit/sim/soc.h"
-#include "random_program.h"
 
 namespace dmakit::testing {
 
-// Keeps the events the soundness check needs: corruptions and bounce map events.
-class SoundnessLog final : public EventSink {
- public:
-  void OnEvent(const Event& e) override {
-    if (e.kind == EventKind::kCorruption) corruptions.push_back(e);
-    if (e.kind == EventKind::kDmaMap && !e.failed) maps.push_back(e);
+std::vector<std::string> ProgramRun::Unexplained(bool bounce) const {
+  std::vector<std::string> out;
+  for (const Event& c : log.corruptions) {
+    PhysRange lines = c.phys_range().AlignOut(kProgLine);
+    for (PhysAddr l = lines.base; l < lines.end(); l += kProgLine) {
+      if (checker.HadViolationOnLine(l, c.seq)) continue;
+      if (bounce && BufferLineExplained(l, c.seq)) continue;
+      out.push_back(fmt::format("corruption #{} at line {} (reader {}, writer {} #{})", c.seq,
+                                Hex(l), c.device.view(), c.writer.view(), c.writer_seq));
+    }
   }
-  std::vector<Event> corruptions;
-  std::vector<Event> maps;
-};
+  return out;
+}
 
-struct ProgramRun {
-  Checker checker;
-  SoundnessLog log;
-  int api_errors = 0;  // calls the DMA API refused or maps that failed
-  std::vector<std::string> api_error_messages;
-
-  // Lines of corruptions with no violation on the same line before them (see the file comment).
-  std::vector<std::string> Unexplained(bool bounce) const {
-    std::vector<std::string> out;
-    for (const Event& c : log.corruptions) {
-      PhysRange lines = c.phys_range().AlignOut(kProgLine);
-      for (PhysAddr l = lines.base; l < lines.end(); l += kProgLine) {
-        if (checker.HadViolationOnLine(l, c.seq)) continue;
-        if (bounce && BufferLineExplained(l, c.seq)) continue;
-        out.push_back(fmt::format("corruption #{} at line {} (reader {}, writer {} #{})", c.seq,
-                                  Hex(l), c.device.view(), c.writer.view(), c.writer_seq));
+bool ProgramRun::BufferLineExplained(PhysAddr line, uint64_t seq) const {
+  for (const Event& m : log.maps) {
+    if (m.seq >= seq) break;
+    auto try_piece = [&](DmaAddr dma, PhysAddr phys, uint64_t size) {
+      PhysRange slot = PhysRange(PhysAddr(dma.value()), size).AlignOut(kProgLine);
+      if (!slot.Contains(line)) return false;
+      // Slots are slot-aligned, buffers line-aligned: line offsets correspond.
+      PhysAddr buffer_line = phys.AlignDown(kProgLine) + (line - slot.base);
+      return checker.HadViolationOnLine(buffer_line, seq);
+    };
+    if (m.sg.empty()) {
+      if (try_piece(m.dma, m.phys, m.size)) return true;
+    } else {
+      for (const SgSegment& s : m.sg) {
+        if (s.dma_length != 0 && try_piece(s.dma, s.phys, s.length)) return true;
       }
     }
-    return out;
   }
+  return false;
+}
 
- private:
-  bool BufferLineExplained(PhysAddr line, uint64_t seq) const {
-    for (const Event& m : log.maps) {
-      if (m.seq >= seq) break;
-      auto try_piece = [&](DmaAddr dma, PhysAddr phys, uint64_t size) {
-        PhysRange slot = PhysRange(PhysAddr(dma.value()), size).AlignOut(kProgLine);
-        if (!slot.Contains(line)) return false;
-        // Slots are slot-aligned, buffers line-aligned: line offsets correspond.
-        PhysAddr buffer_line = phys.AlignDown(kProgLine) + (line - slot.base);
-        return checker.HadViolationOnLine(buffer_line, seq);
-      };
-      if (m.sg.empty()) {
-        if (try_piece(m.dma, m.phys, m.size)) return true;
-      } else {
-        for (const SgSegment& s : m.sg) {
-          if (s.dma_length != 0 && try_piece(s.dma, s.phys, s.length)) return true;
-        }
-      }
-    }
-    return false;
-  }
-};
-
-// Runs `p`; `extra` (may be null) is subscribed after the checker (a trace recorder).
-inline std::unique_ptr<ProgramRun> RunProgram(const Program& p, EventSink* extra = nullptr) {
+std::unique_ptr<ProgramRun> RunProgram(const Program& p, EventSink* extra) {
   auto run = std::make_unique<ProgramRun>();
   auto error = [&](std::string what) {
     ++run->api_errors;
