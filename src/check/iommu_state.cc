@@ -164,13 +164,30 @@ const IommuState::Translations& IommuState::Unmap(uint64_t domain, uint64_t iova
       Insert(live, domain, tail);
     }
   }
-  PendingOf(domain, true)->Insert(iova, end, pending_slot);
+  Settle();
+  held_slot_ = pending_slot;
+  held_domain_ = domain;
   return p.unmapped;
 }
 
+void IommuState::Settle() {
+  if (held_slot_ == kNoWindow) return;
+  const Pending& p = pending_slots_[held_slot_];
+  PendingOf(held_domain_, true)->Insert(p.iova, p.end, held_slot_);
+  held_slot_ = kNoWindow;
+}
+
 void IommuState::ClearPending(uint64_t domain, uint64_t iova, uint64_t end) {
+  if (held_slot_ != kNoWindow && held_domain_ == domain && iova < end) {
+    const Pending& p = pending_slots_[held_slot_];
+    if (p.iova < end && p.end > iova) {
+      free_pending_.push_back(held_slot_);
+      held_slot_ = kNoWindow;
+    }
+  }
+  if (pending_.empty()) return;  // strict flushing closes each window while it is held
   RangeIndex<uint32_t>* index = PendingOf(domain, false);
-  if (index == nullptr || index->empty()) return;  // strict flushing leaves none open
+  if (index == nullptr || index->empty()) return;
   absl::InlinedVector<std::pair<uint64_t, uint32_t>, 4> gone;
   index->ForEachOverlap(iova, end, [&](uint64_t begin, uint64_t, uint32_t slot) {
     gone.emplace_back(begin, slot);
@@ -189,6 +206,7 @@ void IommuState::Invalidate(uint64_t domain, uint64_t iova, uint64_t size) {
     ClearPending(domain, iova, end);
     return;
   }
+  if (held_slot_ != kNoWindow) ClearPending(held_domain_, iova, end);
   std::vector<uint64_t> domains;
   for (const auto& [d, index] : pending_) domains.push_back(d);
   for (uint64_t d : domains) ClearPending(d, iova, end);
@@ -202,14 +220,20 @@ const IommuState::Translation* IommuState::Pending::MappingAt(uint64_t at) const
 }
 
 std::optional<IommuState::Pending> IommuState::StaleAt(uint64_t domain, uint64_t iova) const {
-  auto p = pending_.find(domain);
-  if (p == pending_.end()) return std::nullopt;
-  std::optional<Pending> out;
-  p->second.ForEachOverlap(iova, iova + 1, [&](uint64_t, uint64_t, uint32_t slot) {
-    out = pending_slots_[slot];
-    return false;
-  });
-  return out;
+  if (iova == UINT64_MAX) return std::nullopt;
+  const Pending* found = nullptr;
+  if (auto p = pending_.find(domain); p != pending_.end()) {
+    p->second.ForEachOverlap(iova, iova + 1, [&](uint64_t, uint64_t, uint32_t slot) {
+      found = &pending_slots_[slot];
+      return false;
+    });
+  }
+  if (held_slot_ != kNoWindow && held_domain_ == domain) {
+    const Pending& h = pending_slots_[held_slot_];
+    if (h.iova <= iova && h.end > iova && (found == nullptr || h.iova >= found->iova)) found = &h;
+  }
+  if (found == nullptr) return std::nullopt;
+  return *found;
 }
 
 }  // namespace dmakit

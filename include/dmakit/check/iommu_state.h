@@ -126,6 +126,8 @@ class IommuState {
   void Insert(LiveMap& live, uint64_t domain, const Translation& t);
   uint32_t NewSlot(const Translation& t);
   void ClearPending(uint64_t domain, uint64_t iova, uint64_t end);
+  // Puts the held window (see held_slot_) into its domain's index.
+  void Settle();
 
   absl::flat_hash_map<Symbol, Attachment, SymbolHash> attach_;
   absl::flat_hash_map<uint64_t, LiveMap> live_;
@@ -144,6 +146,13 @@ class IommuState {
   LiveMap* live_cached_ = nullptr;
   uint64_t pending_domain_ = 0;
   RangeIndex<uint32_t>* pending_cached_ = nullptr;
+  // The newest window, held aside from its domain's index until another unmap opens a window
+  // (kNoWindow: none). Under strict flushing the invalidate right after an unmap closes the
+  // window it opened: held aside, that window costs no index insert, search and erase. Being
+  // the newest, it comes before every indexed window whose first IOVA is not above its own.
+  static constexpr uint32_t kNoWindow = UINT32_MAX;
+  uint32_t held_slot_ = kNoWindow;
+  uint64_t held_domain_ = 0;
   RangeIndex<PhysRef> by_phys_;
   PageFilter phys_pages_;  // pages by_phys_ ever held a translation on
   bool has_unmanaged_ = false;
