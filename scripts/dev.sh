@@ -21,7 +21,7 @@ build() {  # build PRESET [TARGETS...]
   fi
 }
 
-step() { printf '\n=== %s ===\n' "$*"; }
+step() { printf '\n=== %s (%dm%02ds in) ===\n' "$*" $((SECONDS / 60)) $((SECONDS % 60)); }
 
 cmd=${1:-run}
 shift || true
