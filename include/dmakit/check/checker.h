@@ -152,8 +152,11 @@ class Checker final : public EventSink {
   // --- checker.cc: shared helpers ---
   bool Enabled(RuleId rule) const { return !suppressed(rule) && !stopped_; }
   // A violation about event `e` and (optionally) mapping `m`, with lines set to m's lines.
-  Violation Make(RuleId rule, const Event& e, const Mapping* m, std::string message) const;
-  void Report(Violation v);
+  // Make and Report are cold: violations are rare, so the compiler moves the code that builds
+  // them out of the handlers' hot paths (OnUnmap's hot body: 3,058 -> 1,507 bytes).
+  [[gnu::cold]] Violation Make(RuleId rule, const Event& e, const Mapping* m,
+                               std::string message) const;
+  [[gnu::cold]] void Report(Violation v);
   // The announced device (nullptr: none). The last answer is cached: a mapping's calls name
   // one device.
   const DeviceInfo* Device(Symbol device) const {
