@@ -177,29 +177,24 @@ Status LpaePageTable::CheckUsable() const {
 }
 
 Status LpaePageTable::CheckRange(DmaAddr iova, uint64_t size, const char* what) const {
-  // Every map and unmap asks: the usual answer costs a few compares, and the error is built
-  // out of line (a Status that carries one is not cheap to return).
-  const uint64_t a = iova.value();
-  if (root_ != nullptr && size != 0 && ((a | size) & (kPageSize - 1)) == 0 && a < kIasLimit &&
-      size <= kIasLimit - a) [[likely]] {
-    return Ok();
+  // Every map and unmap asks: each test returns its error directly (no nested Status to build,
+  // test and destroy on the way through), and the errors are the unlikely branches.
+  if (root_ == nullptr) [[unlikely]] {
+    return CheckUsable();
   }
-  return RangeError(iova, size, what);
-}
-
-Status LpaePageTable::RangeError(DmaAddr iova, uint64_t size, const char* what) const {
-  DMAKIT_TRY(CheckUsable());
-  if (size == 0) return Error(ErrorCode::kInvalidArgument, fmt::format("{} of zero bytes", what));
-  if (!iova.IsAligned(kPageSize) || (size & (kPageSize - 1)) != 0) {
+  if (size == 0) [[unlikely]] {
+    return Error(ErrorCode::kInvalidArgument, fmt::format("{} of zero bytes", what));
+  }
+  if (!iova.IsAligned(kPageSize) || (size & (kPageSize - 1)) != 0) [[unlikely]] {
     return Error(ErrorCode::kInvalidArgument,
                  fmt::format("{} of iova {} size {:#x}: not 4 KiB-aligned", what, Hex(iova), size));
   }
-  if (iova.value() >= kIasLimit || size > kIasLimit - iova.value()) {
+  if (iova.value() >= kIasLimit || size > kIasLimit - iova.value()) [[unlikely]] {
     return Error(ErrorCode::kOutOfRange,
                  fmt::format("{} of iova {} size {:#x}: beyond the 48-bit input address space",
                              what, Hex(iova), size));
   }
-  return Ok();  // not reached: CheckRange calls this when one of the above fails
+  return Ok();
 }
 
 Status LpaePageTable::Map(DmaAddr iova, PhysAddr phys, uint64_t size, IoProt prot) {

@@ -101,8 +101,6 @@ class LpaePageTable final : public IoPageTable {
 
   Status CheckUsable() const;
   Status CheckRange(DmaAddr iova, uint64_t size, const char* what) const;
-  // CheckRange's error, built out of line.
-  [[gnu::cold]] Status RangeError(DmaAddr iova, uint64_t size, const char* what) const;
   // Maps one run of leaves within one table; returns the bytes mapped.
   Result<uint64_t> MapRun(uint64_t iova, uint64_t phys, uint64_t size, uint64_t attrs);
   void Rollback(uint64_t iova, uint64_t done, uint64_t fail_at);
